@@ -1,7 +1,14 @@
-//! Writes the episode: a 16-bit PCM WAV with chapter markers (`cue ` + `LIST/adtl`),
+//! Writes the episode: a 16-bit PCM mono WAV with chapter markers (`cue ` + `LIST/adtl`),
 //! per-chapter clips, and reads those markers back.
+//!
+//! hound cannot write extra chunks, so the WAV is finalized first and the chapter chunks are
+//! appended afterwards, with the RIFF size patched (layout in `shared/docs/PLATFORM.md`).
+//! Every file is written to a temporary file beside its destination and renamed into place,
+//! so an interrupted render never leaves a truncated episode behind.
 
-use std::path::Path;
+use std::fs::File;
+use std::io::{BufWriter, Read, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
 
 /// A chapter marker as stored in (or read back from) a WAV file.
 #[derive(Debug, Clone, PartialEq)]
@@ -17,12 +24,471 @@ pub struct ChapterMark {
 pub enum OutputError {
     #[error("cannot read {path}: {source}")]
     Read {
-        path: std::path::PathBuf,
+        path: PathBuf,
         source: std::io::Error,
+    },
+    #[error("cannot write {path}: {source}; check that the folder exists and is writable")]
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{path} is not a WAV file recast can read: {reason}")]
+    NotWav { path: PathBuf, reason: String },
+    #[error("cannot encode {path}: {source}")]
+    Encode {
+        path: PathBuf,
+        source: hound::Error,
     },
 }
 
-/// Chapters stored in a WAV file written by recast (or any WAV with cue points).
-pub fn read_chapters(_path: &Path) -> Result<(u32, Vec<ChapterMark>), OutputError> {
-    todo!("being written")
+/// Audio of a whole episode, ready to be written.
+pub struct Episode<'a> {
+    pub sample_rate: u32,
+    pub samples: &'a [f32],
+    pub chapters: &'a [ChapterMark],
+}
+
+/// Writes a mono 16-bit WAV with chapter markers, atomically.
+pub fn write_wav(path: &Path, episode: &Episode) -> Result<(), OutputError> {
+    write_atomically(path, |file, tmp_path| {
+        write_pcm(file, tmp_path, episode.sample_rate, episode.samples)?;
+        append_chapters(file, tmp_path, episode.chapters)
+    })
+}
+
+/// Writes one WAV per chapter into `dir` as `NN-<safe title>.wav`; returns the paths.
+pub fn write_clips(dir: &Path, episode: &Episode) -> Result<Vec<PathBuf>, OutputError> {
+    std::fs::create_dir_all(dir).map_err(|source| OutputError::Write {
+        path: dir.to_path_buf(),
+        source,
+    })?;
+    let mut written = Vec::with_capacity(episode.chapters.len());
+    for (index, chapter) in episode.chapters.iter().enumerate() {
+        let name = clip_file_name(index + 1, &chapter.title);
+        let path = dir.join(name);
+        let start = (chapter.start as usize).min(episode.samples.len());
+        let end = (start + chapter.frames as usize).min(episode.samples.len());
+        let clip_marks = [ChapterMark {
+            title: chapter.title.clone(),
+            start: 0,
+            frames: (end - start) as u64,
+        }];
+        write_wav(
+            &path,
+            &Episode {
+                sample_rate: episode.sample_rate,
+                samples: &episode.samples[start..end],
+                chapters: &clip_marks,
+            },
+        )?;
+        written.push(path);
+    }
+    Ok(written)
+}
+
+/// `NN-title.wav` with the title reduced to characters that are safe in a file name on every
+/// common file system: transcript text never becomes a path unsanitised.
+pub fn clip_file_name(number: usize, title: &str) -> String {
+    format!("{number:02}-{}.wav", safe_file_stem(title))
+}
+
+/// Keeps letters and digits of any script (CJK titles stay readable), maps everything else to
+/// single dashes, and bounds the length so the name fits in 255 bytes.
+pub fn safe_file_stem(title: &str) -> String {
+    let mut stem = String::new();
+    for c in title.chars() {
+        let keep = c.is_alphanumeric() && !c.is_control();
+        if keep {
+            if stem.len() + c.len_utf8() > 120 {
+                break;
+            }
+            stem.push(c);
+        } else if !stem.is_empty() && !stem.ends_with('-') {
+            stem.push('-');
+        }
+    }
+    let stem = stem.trim_end_matches('-');
+    if stem.is_empty() {
+        "chapter".to_string()
+    } else {
+        stem.to_string()
+    }
+}
+
+/// Runs `write` on a temporary file next to `path`, then renames it over `path`.
+pub fn write_atomically(
+    path: &Path,
+    write: impl FnOnce(&mut File, &Path) -> Result<(), OutputError>,
+) -> Result<(), OutputError> {
+    let dir = match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
+    };
+    let write_error = |source| OutputError::Write {
+        path: path.to_path_buf(),
+        source,
+    };
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".recast-")
+        .suffix(".part")
+        .tempfile_in(dir)
+        .map_err(write_error)?;
+    let tmp_path = tmp.path().to_path_buf();
+    write(tmp.as_file_mut(), &tmp_path)?;
+    tmp.as_file().sync_all().map_err(write_error)?;
+    tmp.persist(path).map_err(|e| write_error(e.error))?;
+    Ok(())
+}
+
+fn write_pcm(
+    file: &mut File,
+    path: &Path,
+    sample_rate: u32,
+    samples: &[f32],
+) -> Result<(), OutputError> {
+    let spec = hound::WavSpec {
+        channels: 1,
+        sample_rate,
+        bits_per_sample: 16,
+        sample_format: hound::SampleFormat::Int,
+    };
+    let encode = |source| OutputError::Encode {
+        path: path.to_path_buf(),
+        source,
+    };
+    let mut writer = hound::WavWriter::new(BufWriter::new(&mut *file), spec).map_err(encode)?;
+    for &sample in samples {
+        writer.write_sample(to_i16(sample)).map_err(encode)?;
+    }
+    writer.finalize().map_err(encode)
+}
+
+/// f32 in [-1, 1] to 16-bit PCM, clamped so overshoot saturates instead of wrapping.
+pub fn to_i16(sample: f32) -> i16 {
+    (sample.clamp(-1.0, 1.0) * i16::MAX as f32).round() as i16
+}
+
+/// Appends `cue ` and `LIST/adtl` (labl, then ltxt) chunks and patches the RIFF size.
+fn append_chapters(
+    file: &mut File,
+    path: &Path,
+    chapters: &[ChapterMark],
+) -> Result<(), OutputError> {
+    if chapters.is_empty() {
+        return Ok(());
+    }
+    let mut cue = Vec::new();
+    cue.extend_from_slice(&(chapters.len() as u32).to_le_bytes());
+    for (index, chapter) in chapters.iter().enumerate() {
+        let id = index as u32 + 1;
+        let frame = chapter.start as u32;
+        cue.extend_from_slice(&id.to_le_bytes());
+        cue.extend_from_slice(&frame.to_le_bytes()); // dwPosition
+        cue.extend_from_slice(b"data");
+        cue.extend_from_slice(&0u32.to_le_bytes()); // dwChunkStart
+        cue.extend_from_slice(&0u32.to_le_bytes()); // dwBlockStart
+        cue.extend_from_slice(&frame.to_le_bytes()); // dwSampleOffset: what ffprobe reads
+    }
+    let mut adtl = Vec::new();
+    adtl.extend_from_slice(b"adtl");
+    for (index, chapter) in chapters.iter().enumerate() {
+        let mut body = (index as u32 + 1).to_le_bytes().to_vec();
+        body.extend_from_slice(chapter.title.replace('\0', " ").as_bytes());
+        body.push(0);
+        push_chunk(&mut adtl, b"labl", &body);
+    }
+    for (index, chapter) in chapters.iter().enumerate() {
+        let mut body = (index as u32 + 1).to_le_bytes().to_vec();
+        body.extend_from_slice(&(chapter.frames as u32).to_le_bytes());
+        body.extend_from_slice(b"rgn ");
+        body.extend_from_slice(&[0u8; 8]); // country, language, dialect, code page
+        push_chunk(&mut adtl, b"ltxt", &body);
+    }
+    let mut tail = Vec::new();
+    push_chunk(&mut tail, b"cue ", &cue);
+    push_chunk(&mut tail, b"LIST", &adtl);
+
+    let write_error = |source| OutputError::Write {
+        path: path.to_path_buf(),
+        source,
+    };
+    let end = file.seek(SeekFrom::End(0)).map_err(write_error)?;
+    file.write_all(&tail).map_err(write_error)?;
+    let riff_size = u32::try_from(end + tail.len() as u64 - 8).map_err(|_| {
+        write_error(std::io::Error::other(
+            "the episode is larger than a WAV file can hold (4 GiB)",
+        ))
+    })?;
+    file.seek(SeekFrom::Start(4)).map_err(write_error)?;
+    file.write_all(&riff_size.to_le_bytes())
+        .map_err(write_error)?;
+    file.flush().map_err(write_error)
+}
+
+/// A RIFF chunk: id, size, body, and one pad byte when the body is odd-sized.
+fn push_chunk(out: &mut Vec<u8>, id: &[u8; 4], body: &[u8]) {
+    out.extend_from_slice(id);
+    out.extend_from_slice(&(body.len() as u32).to_le_bytes());
+    out.extend_from_slice(body);
+    if body.len() % 2 == 1 {
+        out.push(0);
+    }
+}
+
+/// What `read_chapters` finds in a WAV file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WavInfo {
+    pub sample_rate: u32,
+    pub channels: u16,
+    /// Length in frames.
+    pub frames: u64,
+    pub chapters: Vec<ChapterMark>,
+}
+
+/// Reads the format and the chapter markers (cue points with their `labl` titles and `ltxt`
+/// lengths) of a WAV file. A chapter without a stored length runs to the next one.
+pub fn read_chapters(path: &Path) -> Result<WavInfo, OutputError> {
+    let mut bytes = Vec::new();
+    File::open(path)
+        .and_then(|mut f| f.read_to_end(&mut bytes))
+        .map_err(|source| OutputError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+    parse_wav_chapters(&bytes).map_err(|reason| OutputError::NotWav {
+        path: path.to_path_buf(),
+        reason,
+    })
+}
+
+fn parse_wav_chapters(bytes: &[u8]) -> Result<WavInfo, String> {
+    if bytes.len() < 12 || &bytes[0..4] != b"RIFF" || &bytes[8..12] != b"WAVE" {
+        return Err("it does not start with a RIFF/WAVE header".into());
+    }
+    let mut format: Option<(u16, u32, u16)> = None;
+    let mut data_len: Option<u64> = None;
+    let mut cues: Vec<(u32, u64)> = Vec::new();
+    let mut labels = std::collections::HashMap::new();
+    let mut lengths = std::collections::HashMap::new();
+    for (id, body) in chunks(&bytes[12..]) {
+        match &id {
+            b"fmt " if body.len() >= 16 => {
+                let channels = u16::from_le_bytes([body[2], body[3]]);
+                let rate = u32::from_le_bytes([body[4], body[5], body[6], body[7]]);
+                let bits = u16::from_le_bytes([body[14], body[15]]);
+                format = Some((channels, rate, bits));
+            }
+            b"data" => data_len = Some(body.len() as u64),
+            b"cue " if body.len() >= 4 => {
+                let count = le_u32(body, 0) as usize;
+                for point in body[4..].chunks_exact(24).take(count) {
+                    cues.push((le_u32(point, 0), le_u32(point, 20) as u64));
+                }
+            }
+            b"LIST" if body.len() >= 4 && &body[0..4] == b"adtl" => {
+                for (sub_id, sub) in chunks(&body[4..]) {
+                    if sub.len() < 4 {
+                        continue;
+                    }
+                    let cue_id = le_u32(sub, 0);
+                    match &sub_id {
+                        b"labl" => {
+                            let text = &sub[4..];
+                            let text = text.split(|&b| b == 0).next().unwrap_or(&[]);
+                            labels.insert(cue_id, String::from_utf8_lossy(text).into_owned());
+                        }
+                        b"ltxt" if sub.len() >= 8 => {
+                            lengths.insert(cue_id, le_u32(sub, 4) as u64);
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    let (channels, sample_rate, bits) = format.ok_or("it has no fmt chunk")?;
+    let data_len = data_len.ok_or("it has no data chunk")?;
+    let frame_bytes = u64::from(channels.max(1)) * u64::from(bits.div_ceil(8).max(1));
+    let frames = data_len / frame_bytes;
+    cues.sort_by_key(|&(_, start)| start);
+    let mut chapters = Vec::with_capacity(cues.len());
+    for (i, &(id, start)) in cues.iter().enumerate() {
+        let next = cues.get(i + 1).map_or(frames, |&(_, s)| s);
+        let frames_here = lengths
+            .get(&id)
+            .copied()
+            .unwrap_or(next.saturating_sub(start));
+        chapters.push(ChapterMark {
+            title: labels
+                .get(&id)
+                .cloned()
+                .unwrap_or_else(|| format!("Chapter {}", i + 1)),
+            start,
+            frames: frames_here,
+        });
+    }
+    Ok(WavInfo {
+        sample_rate,
+        channels,
+        frames,
+        chapters,
+    })
+}
+
+fn le_u32(bytes: &[u8], at: usize) -> u32 {
+    u32::from_le_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]])
+}
+
+/// Iterates over RIFF chunks, tolerating a truncated last chunk.
+fn chunks(mut bytes: &[u8]) -> impl Iterator<Item = ([u8; 4], &[u8])> {
+    std::iter::from_fn(move || {
+        if bytes.len() < 8 {
+            return None;
+        }
+        let id = [bytes[0], bytes[1], bytes[2], bytes[3]];
+        let size = le_u32(bytes, 4) as usize;
+        let body_end = (8 + size).min(bytes.len());
+        let body = &bytes[8..body_end];
+        let next = (body_end + size % 2).min(bytes.len());
+        bytes = &bytes[next..];
+        Some((id, body))
+    })
+}
+
+/// Reads a WAV file's samples as mono f32 (channels averaged).
+pub fn read_samples(path: &Path) -> Result<(u32, Vec<f32>), OutputError> {
+    let not_wav = |e: hound::Error| OutputError::NotWav {
+        path: path.to_path_buf(),
+        reason: e.to_string(),
+    };
+    let reader = hound::WavReader::open(path).map_err(not_wav)?;
+    let spec = reader.spec();
+    let channels = usize::from(spec.channels.max(1));
+    let interleaved: Vec<f32> = match spec.sample_format {
+        hound::SampleFormat::Float => reader
+            .into_samples::<f32>()
+            .collect::<Result<_, _>>()
+            .map_err(not_wav)?,
+        hound::SampleFormat::Int => {
+            let scale = (1i64 << (spec.bits_per_sample - 1)) as f32;
+            reader
+                .into_samples::<i32>()
+                .map(|s| s.map(|v| v as f32 / scale))
+                .collect::<Result<_, _>>()
+                .map_err(not_wav)?
+        }
+    };
+    let mono = interleaved
+        .chunks(channels)
+        .map(|frame| frame.iter().sum::<f32>() / channels as f32)
+        .collect();
+    Ok((spec.sample_rate, mono))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn marks() -> Vec<ChapterMark> {
+        vec![
+            ChapterMark {
+                title: "Intro".into(),
+                start: 0,
+                frames: 100,
+            },
+            ChapterMark {
+                title: "卷积神经网络".into(),
+                start: 100,
+                frames: 151,
+            },
+        ]
+    }
+
+    #[test]
+    fn chapters_round_trip_through_a_wav_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("episode.wav");
+        let samples: Vec<f32> = (0..251).map(|i| (i as f32 / 10.0).sin() * 0.5).collect();
+        let chapters = marks();
+        write_wav(
+            &path,
+            &Episode {
+                sample_rate: 24000,
+                samples: &samples,
+                chapters: &chapters,
+            },
+        )
+        .unwrap();
+        let info = read_chapters(&path).unwrap();
+        assert_eq!(info.sample_rate, 24000);
+        assert_eq!(info.frames, 251);
+        assert_eq!(info.chapters, chapters);
+        let bytes = std::fs::read(&path).unwrap();
+        assert_eq!(le_u32(&bytes, 4) as usize, bytes.len() - 8);
+        // hound still reads the audio with the extra chunks appended.
+        let (rate, back) = read_samples(&path).unwrap();
+        assert_eq!(rate, 24000);
+        assert_eq!(back.len(), 251);
+        assert!((back[30] - samples[30]).abs() < 1e-4);
+    }
+
+    #[test]
+    fn odd_sized_titles_are_padded() {
+        let mut out = Vec::new();
+        push_chunk(&mut out, b"labl", &[1, 2, 3]);
+        assert_eq!(out.len(), 8 + 4);
+        assert_eq!(le_u32(&out, 4), 3);
+    }
+
+    #[test]
+    fn clipping_saturates() {
+        assert_eq!(to_i16(2.0), i16::MAX);
+        assert_eq!(to_i16(-2.0), -i16::MAX);
+        assert_eq!(to_i16(0.0), 0);
+    }
+
+    #[test]
+    fn clip_names_are_safe() {
+        assert_eq!(clip_file_name(1, "Intro"), "01-Intro.wav");
+        assert_eq!(
+            clip_file_name(3, "从监督学习到Transformers的演变"),
+            "03-从监督学习到Transformers的演变.wav"
+        );
+        assert_eq!(clip_file_name(2, "../../etc/passwd"), "02-etc-passwd.wav");
+        assert_eq!(clip_file_name(4, "a/b\\c:d*?\"<>|"), "04-a-b-c-d.wav");
+        assert_eq!(clip_file_name(5, "…"), "05-chapter.wav");
+        assert!(clip_file_name(6, &"长".repeat(500)).len() < 255);
+    }
+
+    #[test]
+    fn garbage_is_not_a_wav() {
+        assert!(parse_wav_chapters(b"hello").is_err());
+        assert!(parse_wav_chapters(b"RIFF\x04\0\0\0WAVE").is_err());
+        let mut truncated = b"RIFF\xff\0\0\0WAVEfmt \x10\0\0\0".to_vec();
+        truncated.extend_from_slice(&[1, 0, 1, 0]);
+        assert!(parse_wav_chapters(&truncated).is_err());
+    }
+
+    #[test]
+    fn clips_hold_their_chapter_audio() {
+        let dir = tempfile::tempdir().unwrap();
+        let samples: Vec<f32> = (0..251).map(|i| if i < 100 { 0.25 } else { -0.5 }).collect();
+        let chapters = marks();
+        let paths = write_clips(
+            dir.path(),
+            &Episode {
+                sample_rate: 16000,
+                samples: &samples,
+                chapters: &chapters,
+            },
+        )
+        .unwrap();
+        assert_eq!(paths.len(), 2);
+        let (_, first) = read_samples(&paths[0]).unwrap();
+        let (_, second) = read_samples(&paths[1]).unwrap();
+        assert_eq!(first.len(), 100);
+        assert_eq!(second.len(), 151);
+        assert!(second.iter().all(|&s| (s + 0.5).abs() < 1e-3));
+    }
 }
