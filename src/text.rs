@@ -21,8 +21,8 @@ pub struct Sentence {
 /// Abbreviations after which a full stop does not end an English sentence (lower case).
 const ABBREVIATIONS: &[&str] = &[
     "mr", "mrs", "ms", "dr", "prof", "sr", "jr", "st", "vs", "etc", "e.g", "i.e", "fig", "no",
-    "inc", "ltd", "co", "corp", "dept", "approx", "u.s", "u.k", "a.m", "p.m", "jan", "feb",
-    "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "mt", "gen", "gov",
+    "inc", "ltd", "co", "corp", "dept", "approx", "u.s", "u.k", "a.m", "p.m", "jan", "feb", "mar",
+    "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "mt", "gen", "gov",
 ];
 
 /// Splits text into sentences, then bounds each by `max_chars`.
@@ -91,7 +91,9 @@ fn split_sentences(text: &str) -> Vec<String> {
         if ends {
             // Keep runs such as "?!", "……" and closing quotes with the sentence.
             while i + 1 < chars.len()
-                && (is_cjk_terminator(chars[i + 1]) || chars[i + 1] == '.' || is_closing(chars[i + 1]))
+                && (is_cjk_terminator(chars[i + 1])
+                    || chars[i + 1] == '.'
+                    || is_closing(chars[i + 1]))
             {
                 i += 1;
                 current.push(chars[i]);
@@ -155,7 +157,9 @@ fn bound_length(sentence: &str, max: usize) -> Vec<String> {
     let mut pieces = Vec::new();
     let mut current = String::new();
     let mut current_len = 0;
-    for clause in split_keeping(sentence, |c| matches!(c, '，' | '、' | '；' | '：' | ',' | ';' | ':')) {
+    for clause in split_keeping(sentence, |c| {
+        matches!(c, '，' | '、' | '；' | '：' | ',' | ';' | ':')
+    }) {
         let len = clause.chars().count();
         if current_len + len > max && current_len > 0 {
             pieces.push(std::mem::take(&mut current));
@@ -233,7 +237,14 @@ mod tests {
     fn chinese_terminators_split() {
         assert_eq!(
             texts("我出生在俄罗斯。你呢？真的！好；嗯……然后呢"),
-            ["我出生在俄罗斯。", "你呢？", "真的！", "好；", "嗯……", "然后呢"]
+            [
+                "我出生在俄罗斯。",
+                "你呢？",
+                "真的！",
+                "好；",
+                "嗯……",
+                "然后呢"
+            ]
         );
     }
 
@@ -243,7 +254,10 @@ mod tests {
             texts("他说：“这很有趣。”然后走了。"),
             ["他说：“这很有趣。”", "然后走了。"]
         );
-        assert_eq!(texts("He said \"yes.\" Then left."), ["He said \"yes.\"", "Then left."]);
+        assert_eq!(
+            texts("He said \"yes.\" Then left."),
+            ["He said \"yes.\"", "Then left."]
+        );
     }
 
     #[test]
@@ -256,8 +270,14 @@ mod tests {
                 "Next!"
             ]
         );
-        assert_eq!(texts("See e.g. the U.S. case. Done."), ["See e.g. the U.S. case.", "Done."]);
-        assert_eq!(texts("Visit example.com today."), ["Visit example.com today."]);
+        assert_eq!(
+            texts("See e.g. the U.S. case. Done."),
+            ["See e.g. the U.S. case.", "Done."]
+        );
+        assert_eq!(
+            texts("Visit example.com today."),
+            ["Visit example.com today."]
+        );
         assert_eq!(texts("I met J. Hinton there."), ["I met J. Hinton there."]);
     }
 
@@ -278,13 +298,19 @@ mod tests {
         let no_marks = "字".repeat(130);
         let pieces = sentences(&no_marks, 50);
         assert_eq!(pieces.len(), 3);
-        assert_eq!(pieces.iter().map(|p| p.text.chars().count()).sum::<usize>(), 130);
+        assert_eq!(
+            pieces.iter().map(|p| p.text.chars().count()).sum::<usize>(),
+            130
+        );
 
         let words = "word ".repeat(100);
         let pieces = sentences(&words, 60);
         assert!(pieces.iter().all(|p| p.text.chars().count() <= 60));
         assert!(pieces.iter().all(|p| !p.text.starts_with("ord")));
-        assert_eq!(squash(&pieces.iter().map(|p| p.text.clone()).collect::<String>()), squash(&words));
+        assert_eq!(
+            squash(&pieces.iter().map(|p| p.text.clone()).collect::<String>()),
+            squash(&words)
+        );
     }
 
     #[test]
@@ -297,7 +323,19 @@ mod tests {
 
     #[test]
     fn odd_input_never_panics() {
-        for input in ["", " ", ".", "...", "。。。", "a.", ".a", "\n\n", "3.", "e.g.", "’”"] {
+        for input in [
+            "",
+            " ",
+            ".",
+            "...",
+            "。。。",
+            "a.",
+            ".a",
+            "\n\n",
+            "3.",
+            "e.g.",
+            "’”",
+        ] {
             let pieces = sentences(input, 10);
             let joined: String = pieces.iter().map(|p| p.text.as_str()).collect();
             assert_eq!(squash(&joined), squash(input), "input {input:?}");

