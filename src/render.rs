@@ -31,8 +31,9 @@ pub enum RenderError {
     Script(#[from] ScriptError),
     #[error(transparent)]
     Cast(#[from] CastError),
+    /// Boxed: the installer's errors carry several paths and URLs.
     #[error(transparent)]
-    Voice(#[from] VoiceError),
+    Voice(Box<VoiceError>),
     #[error(transparent)]
     Synth(#[from] SynthError),
     #[error(transparent)]
@@ -43,6 +44,12 @@ pub enum RenderError {
     Config(String),
     #[error("the script has no speakable sentence: every turn is empty or punctuation only")]
     NothingToSay,
+}
+
+impl From<VoiceError> for RenderError {
+    fn from(error: VoiceError) -> Self {
+        RenderError::Voice(Box::new(error))
+    }
 }
 
 /// Everything a render needs, checked before any work starts.

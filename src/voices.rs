@@ -81,9 +81,9 @@ pub enum VoiceError {
 
     #[error(
         "could not download {url} for voice `{id}`: {reason}. The machine may be offline or the \
-         host unreachable. Retry when online, or fetch {files} on another machine, copy them into \
-         {} and run `recast voices install {id} --from {}`",
-        .dir.display(), .dir.display()
+         host unreachable. Retry when online, or fetch {files} on another machine, put them in one \
+         folder (say {}) and run `recast voices install {id} --from <that folder>`",
+        .dir.display()
     )]
     Download {
         id: String,
@@ -1337,7 +1337,7 @@ fn install_http(
         url: url.to_string(),
         reason,
         files: files_by_hand.clone(),
-        dir: voice_dir(data_dir, &entry.id),
+        dir: data_dir.join("downloads").join(&entry.id),
     };
     let expected = resolve_expected(entry, None, opts)?;
     let staging = Staging::new(entry, data_dir)?;

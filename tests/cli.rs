@@ -1,0 +1,491 @@
+//! Runs the `recast` binary on fixtures written for these tests: scripts, renders with the
+//! real Piper voice, chapters read back by ffprobe and by recast, clips, and bad input.
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+use recast::output::{read_chapters, read_samples};
+use recast::voices::{self, Catalog};
+use std::path::{Path, PathBuf};
+
+const VOICE: &str = "en_US-joe-medium";
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
+}
+
+fn recast() -> Command {
+    Command::cargo_bin("recast").unwrap()
+}
+
+/// The data folder `scripts/setup` filled (runtime + default voice). These tests use the real
+/// neural voice: without it they fail and say how to get it, rather than pass vacuously.
+fn real_data_dir() -> PathBuf {
+    let dir = voices::data_dir().unwrap();
+    if let Err(e) = voices::locate(&Catalog::builtin(), &dir, VOICE) {
+        panic!("the end-to-end tests need the real voice: run scripts/setup first ({e})");
+    }
+    dir
+}
+
+/// A data folder with no voices, sharing the real ONNX Runtime library.
+fn empty_data_dir() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let real = real_data_dir().join("runtime");
+    std::os::unix::fs::symlink(real, dir.path().join("runtime")).unwrap();
+    dir
+}
+
+fn rms(samples: &[f32]) -> f32 {
+    (samples.iter().map(|s| s * s).sum::<f32>() / samples.len().max(1) as f32).sqrt()
+}
+
+#[test]
+fn script_writes_json_and_toml_that_load_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = fixture("e2e/two-speakers.md");
+    let json = dir.path().join("s.json");
+    let toml = dir.path().join("s.toml");
+    recast()
+        .args(["script"])
+        .arg(&input)
+        .arg("-o")
+        .arg(&json)
+        .assert()
+        .success()
+        .stderr(predicate::str::contains(
+            "3 chapters, 6 turns, speakers: Host, Baker",
+        ));
+    recast()
+        .args(["script", "--format", "toml"])
+        .arg(&input)
+        .arg("-o")
+        .arg(&toml)
+        .assert()
+        .success();
+    let from_json = recast::Script::load(&json).unwrap();
+    let from_toml = recast::Script::load(&toml).unwrap();
+    assert_eq!(from_json, from_toml);
+    assert_eq!(from_json.chapters[1].turns[1].speaker, "Baker");
+    assert!(
+        from_json.chapters[1].turns[1]
+            .text
+            .contains("could not knead")
+    );
+}
+
+#[test]
+fn script_explain_lists_what_was_not_spoken() {
+    recast()
+        .args(["script", "--explain"])
+        .arg(fixture("transcripts/interview-en-plain-labels.md"))
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("lines not turned into speech"))
+        .stderr(predicate::str::is_match(r"\n\s+\d+\s+\S").unwrap());
+}
+
+#[test]
+fn render_two_speakers_end_to_end_with_real_voice() {
+    let data = real_data_dir();
+    let dir = tempfile::tempdir().unwrap();
+    let wav = dir.path().join("episode.wav");
+    let clips = dir.path().join("clips");
+    recast()
+        .env("RECAST_HOME", &data)
+        .arg("render")
+        .arg(fixture("e2e/two-speakers.md"))
+        .arg("-o")
+        .arg(&wav)
+        .arg("--clips")
+        .arg(&clips)
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("Host: en_US-joe-medium"))
+        .stderr(predicate::str::contains("Baker: en_US-joe-medium"))
+        .stderr(predicate::str::contains("real-time factor"));
+
+    let info = read_chapters(&wav).unwrap();
+    assert_eq!(info.sample_rate, 24_000);
+    assert_eq!(info.channels, 1);
+    let titles: Vec<&str> = info.chapters.iter().map(|c| c.title.as_str()).collect();
+    assert_eq!(titles, ["One line", "The long one", "Short again"]);
+    let (_, samples) = read_samples(&wav).unwrap();
+    assert_eq!(samples.len() as u64, info.frames);
+    let duration = samples.len() as f32 / 24_000.0;
+    assert!((15.0..90.0).contains(&duration), "duration {duration}");
+
+    // Chapters tile the episode.
+    let mut expected_start = 0;
+    for c in &info.chapters {
+        assert_eq!(c.start, expected_start);
+        expected_start += c.frames;
+    }
+    assert_eq!(expected_start, info.frames);
+
+    // `recast chapters` prints every chapter with its start.
+    let listing = recast().arg("chapters").arg(&wav).assert().success();
+    let listing = String::from_utf8(listing.get_output().stdout.clone()).unwrap();
+    for (i, c) in info.chapters.iter().enumerate() {
+        let start = recast::render::format_time(std::time::Duration::from_secs_f64(
+            c.start as f64 / 24_000.0,
+        ));
+        let line = listing
+            .lines()
+            .find(|l| l.ends_with(&c.title))
+            .unwrap_or_else(|| panic!("no line for {} in\n{listing}", c.title));
+        assert!(
+            line.trim_start().starts_with(&format!("{}", i + 1)),
+            "{line}"
+        );
+        assert!(line.contains(&start), "{line} lacks {start}");
+    }
+
+    // ffprobe agrees on every chapter.
+    let probe = std::process::Command::new("ffprobe")
+        .args(["-v", "error", "-show_chapters", "-of", "json"])
+        .arg(&wav)
+        .output()
+        .expect("ffprobe runs (scripts/setup installs ffmpeg)");
+    assert!(probe.status.success());
+    let probe: serde_json::Value = serde_json::from_slice(&probe.stdout).unwrap();
+    let probed = probe["chapters"].as_array().unwrap();
+    assert_eq!(probed.len(), info.chapters.len());
+    for (p, c) in probed.iter().zip(&info.chapters) {
+        assert_eq!(p["tags"]["title"], c.title.as_str());
+        let start: f64 = p["start_time"].as_str().unwrap().parse().unwrap();
+        let end: f64 = p["end_time"].as_str().unwrap().parse().unwrap();
+        assert!((start - c.start as f64 / 24_000.0).abs() < 1e-3);
+        assert!((end - (c.start + c.frames) as f64 / 24_000.0).abs() < 1e-3);
+    }
+
+    // One clip per chapter, holding exactly that chapter's audio, with speech in it; the
+    // long chapter is the longest and the one-line chapter the shortest.
+    let mut clip_files: Vec<PathBuf> = std::fs::read_dir(&clips)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    clip_files.sort();
+    let names: Vec<String> = clip_files
+        .iter()
+        .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "01-One-line.wav",
+            "02-The-long-one.wav",
+            "03-Short-again.wav"
+        ]
+    );
+    let mut lengths = Vec::new();
+    for (path, c) in clip_files.iter().zip(&info.chapters) {
+        let (rate, clip) = read_samples(path).unwrap();
+        assert_eq!(rate, 24_000);
+        let slice = &samples[c.start as usize..(c.start + c.frames) as usize];
+        assert_eq!(clip.len(), slice.len());
+        assert!(clip.iter().zip(slice).all(|(a, b)| (a - b).abs() < 1e-6));
+        assert!(rms(&clip) > 0.01, "{} is silent", path.display());
+        lengths.push(clip.len());
+    }
+    assert!(lengths[1] > 3 * lengths[0] && lengths[1] > 3 * lengths[2]);
+    assert!(lengths[0] < lengths[2]);
+}
+
+#[test]
+fn bad_input_gets_clear_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("x.wav");
+    let cases: Vec<(Vec<String>, &str)> = vec![
+        (
+            vec![
+                "render".into(),
+                fixture("e2e/empty.md").display().to_string(),
+            ],
+            "the transcript is empty",
+        ),
+        (
+            vec![
+                "render".into(),
+                fixture("e2e/no-speech.md").display().to_string(),
+            ],
+            "found nothing to speak",
+        ),
+        (
+            vec!["render".into(), "/no/such/file.md".into()],
+            "does not exist",
+        ),
+        (
+            vec![
+                "render".into(),
+                fixture("e2e/two-speakers.md").display().to_string(),
+                "--cast".into(),
+                "Host=no-such-voice".into(),
+            ],
+            "known voices: en_US-joe-medium",
+        ),
+        (
+            vec![
+                "render".into(),
+                fixture("e2e/two-speakers.md").display().to_string(),
+                "--cast".into(),
+                "Nobody=en_US-joe-medium".into(),
+            ],
+            "its speakers are: Host, Baker",
+        ),
+        (
+            vec![
+                "render".into(),
+                fixture("e2e/two-speakers.md").display().to_string(),
+                "--cast".into(),
+                "Host".into(),
+            ],
+            "is not SPEAKER=VOICE",
+        ),
+        (
+            vec![
+                "render".into(),
+                fixture("e2e/two-speakers.md").display().to_string(),
+                "--cast".into(),
+                "Host=en_US-joe-medium:speed=50".into(),
+            ],
+            "out of range",
+        ),
+        (
+            vec![
+                "render".into(),
+                fixture("transcripts/wechat-zh-radio-astronomy.md")
+                    .display()
+                    .to_string(),
+            ],
+            "recast voices install zh_CN-huayan-medium",
+        ),
+        (
+            vec![
+                "chapters".into(),
+                fixture("e2e/two-speakers.md").display().to_string(),
+            ],
+            "not a WAV file",
+        ),
+        (
+            vec!["voices".into(), "install".into(), "nope".into()],
+            "en_US-joe-medium",
+        ),
+        (
+            vec!["voices".into(), "info".into(), "nope".into()],
+            "en_US-joe-medium",
+        ),
+    ];
+    for (args, expected) in cases {
+        let mut cmd = recast();
+        cmd.args(&args);
+        if args[0] == "render" {
+            cmd.arg("-o").arg(&out);
+        }
+        cmd.assert()
+            .failure()
+            .code(1)
+            .stderr(predicate::str::starts_with("error: "))
+            .stderr(predicate::str::contains(expected))
+            .stderr(predicate::str::contains("panicked").not());
+        assert!(!out.exists(), "{args:?} left an output behind");
+    }
+}
+
+#[test]
+fn unwritable_or_wrong_outputs_are_refused_before_synthesis() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = fixture("e2e/two-speakers.md");
+    let file = dir.path().join("a-file");
+    std::fs::write(&file, "x").unwrap();
+    let cases = [
+        (file.join("episode.wav"), "does not exist"),
+        (dir.path().join("missing/episode.wav"), "does not exist"),
+        (dir.path().join("episode.mp4"), "must end in .wav"),
+        (dir.path().to_path_buf().join("d.wav"), ""),
+    ];
+    std::fs::create_dir(dir.path().join("d.wav")).unwrap();
+    for (output, expected) in cases {
+        let expected = if expected.is_empty() {
+            "is a folder"
+        } else {
+            expected
+        };
+        recast()
+            .arg("render")
+            .arg(&input)
+            .arg("-o")
+            .arg(&output)
+            .assert()
+            .failure()
+            .stderr(predicate::str::contains(expected));
+    }
+    recast()
+        .arg("render")
+        .arg(&input)
+        .arg("-o")
+        .arg(dir.path().join("ok.wav"))
+        .arg("--clips")
+        .arg(&file)
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("is a file"));
+}
+
+#[test]
+fn broken_script_files_point_at_the_problem() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.json");
+    std::fs::write(&bad, "{\n  \"title\": \"x\",\n  \"chapters\": [\n}").unwrap();
+    recast()
+        .arg("render")
+        .arg(&bad)
+        .arg("-o")
+        .arg(dir.path().join("x.wav"))
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("bad.json"))
+        .stderr(predicate::str::contains("bad.json:4:1"));
+}
+
+#[test]
+fn no_installed_voice_names_the_one_to_install() {
+    let data = empty_data_dir();
+    let dir = tempfile::tempdir().unwrap();
+    recast()
+        .env("RECAST_HOME", data.path())
+        .arg("render")
+        .arg(fixture("e2e/two-speakers.md"))
+        .arg("-o")
+        .arg(dir.path().join("x.wav"))
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains(
+            "recast voices install en_US-joe-medium",
+        ));
+}
+
+/// Installs the real voice into a scratch data folder from the real one, then damages it.
+fn scratch_voice(damage: impl FnOnce(&Path)) -> tempfile::TempDir {
+    let real = voices::locate(&Catalog::builtin(), &real_data_dir(), VOICE).unwrap();
+    let data = empty_data_dir();
+    recast()
+        .env("RECAST_HOME", data.path())
+        .args(["voices", "install", VOICE, "--from"])
+        .arg(&real.dir)
+        .assert()
+        .success();
+    let copy = voices::locate(&Catalog::builtin(), data.path(), VOICE).unwrap();
+    damage(&copy.model);
+    data
+}
+
+#[test]
+fn missing_or_corrupt_models_are_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = fixture("e2e/two-speakers.md");
+    let truncated = scratch_voice(|model| {
+        let f = std::fs::OpenOptions::new().write(true).open(model).unwrap();
+        f.set_len(1000).unwrap();
+    });
+    let garbage = scratch_voice(|model| {
+        // Same size, so only loading the model can tell.
+        let len = std::fs::metadata(model).unwrap().len() as usize;
+        std::fs::write(model, vec![0x5a; len]).unwrap();
+    });
+    let missing = scratch_voice(|model| std::fs::remove_file(model).unwrap());
+    for data in [&truncated, &garbage, &missing] {
+        recast()
+            .env("RECAST_HOME", data.path())
+            .arg("render")
+            .arg(&input)
+            .arg("-o")
+            .arg(dir.path().join("x.wav"))
+            .assert()
+            .failure()
+            .stderr(predicate::str::contains(format!(
+                "recast voices install {VOICE}"
+            )))
+            .stderr(predicate::str::contains("panicked").not());
+    }
+    assert!(!dir.path().join("x.wav").exists());
+}
+
+#[test]
+fn say_writes_speech() {
+    let data = real_data_dir();
+    let dir = tempfile::tempdir().unwrap();
+    let wav = dir.path().join("say.wav");
+    recast()
+        .env("RECAST_HOME", &data)
+        .args(["say", "Testing one two three.", "--voice", VOICE, "-o"])
+        .arg(&wav)
+        .assert()
+        .success();
+    let (rate, samples) = read_samples(&wav).unwrap();
+    assert_eq!(rate, 24_000);
+    let seconds = samples.len() as f32 / rate as f32;
+    assert!((0.8..5.0).contains(&seconds), "{seconds} s");
+    assert!(rms(&samples) > 0.02);
+}
+
+/// ALSA configured with no devices at all: the same on every machine.
+#[test]
+fn play_without_an_audio_device_fails_cleanly() {
+    let data = real_data_dir();
+    let dir = tempfile::tempdir().unwrap();
+    let wav = dir.path().join("say.wav");
+    recast()
+        .env("RECAST_HOME", &data)
+        .args(["say", "Hello.", "--voice", VOICE, "-o"])
+        .arg(&wav)
+        .assert()
+        .success();
+    recast()
+        .env("ALSA_CONFIG_PATH", "/dev/null")
+        .env("HOME", dir.path())
+        .arg("play")
+        .arg(&wav)
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("no audio output device"))
+        .stderr(predicate::str::contains("panicked").not());
+    recast()
+        .arg("play")
+        .arg(&wav)
+        .args(["--chapter", "9"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("chapter 9"));
+}
+
+/// ALSA's null device swallows audio (faster than real time): playback runs to the end.
+#[test]
+fn play_runs_through_a_null_device() {
+    let data = real_data_dir();
+    let dir = tempfile::tempdir().unwrap();
+    let wav = dir.path().join("say.wav");
+    recast()
+        .env("RECAST_HOME", &data)
+        .args([
+            "say",
+            "Hello there. This is a preview.",
+            "--voice",
+            VOICE,
+            "-o",
+        ])
+        .arg(&wav)
+        .assert()
+        .success();
+    std::fs::write(dir.path().join(".asoundrc"), "pcm.!default { type null }\n").unwrap();
+    recast()
+        .env("HOME", dir.path())
+        .arg("play")
+        .arg(&wav)
+        .args(["--from", "0:01"])
+        .timeout(std::time::Duration::from_secs(60))
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("00:0"));
+}
