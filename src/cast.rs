@@ -157,16 +157,6 @@ pub fn parse_cast_arg(arg: &str) -> Result<Assignment, CastError> {
     })
 }
 
-/// Keys a cast entry may hold (the voice and every `VoiceSettings` field).
-pub const CAST_KEYS: &[&str] = &[
-    "voice",
-    "speed",
-    "pitch",
-    "speaker_id",
-    "noise_scale",
-    "noise_w",
-];
-
 /// Reads a cast file: a TOML table per speaker, as in a script's `[cast]` section:
 /// `[Ilya]` / `voice = "en_US-joe-medium"` / `pitch = -2.0`.
 pub fn load_cast_file(path: &Path) -> Result<Vec<Assignment>, CastError> {
@@ -175,19 +165,6 @@ pub fn load_cast_file(path: &Path) -> Result<Vec<Assignment>, CastError> {
         reason,
     };
     let text = std::fs::read_to_string(path).map_err(|e| file_error(e.to_string()))?;
-    let raw: BTreeMap<String, toml::Table> = toml::from_str(&text).map_err(|e| {
-        file_error(format!(
-            "{e}expected one table per speaker, e.g.\n[Ilya]\nvoice = \"en_US-joe-medium\"\nspeed = 1.1"
-        ))
-    })?;
-    for (speaker, fields) in &raw {
-        if let Some(key) = fields.keys().find(|k| !CAST_KEYS.contains(&k.as_str())) {
-            return Err(file_error(format!(
-                "[{speaker}] has unknown key {key:?}; known keys: {}",
-                CAST_KEYS.join(", ")
-            )));
-        }
-    }
     let table: BTreeMap<String, CastEntry> = toml::from_str(&text).map_err(|e| {
         file_error(format!(
             "{e}expected one table per speaker, e.g.\n[Ilya]\nvoice = \"en_US-joe-medium\"\nspeed = 1.1"

@@ -38,11 +38,60 @@ pub struct Turn {
 }
 
 /// How one speaker sounds: a voice id from the catalog plus optional settings.
+/// Written flat (`voice = "…"`, `pitch = -2.0`) through [`FlatCastEntry`].
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(from = "FlatCastEntry", into = "FlatCastEntry")]
 pub struct CastEntry {
     pub voice: String,
-    #[serde(flatten)]
     pub settings: VoiceSettings,
+}
+
+/// The on-disk form of a cast entry. serde's `flatten` would accept any unknown key
+/// silently, so a misspelt setting (`pich = 2`) would be ignored; this form rejects it.
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FlatCastEntry {
+    #[serde(default)]
+    voice: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    speed: Option<f32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pitch: Option<f32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    speaker_id: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    noise_scale: Option<f32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    noise_w: Option<f32>,
+}
+
+impl From<FlatCastEntry> for CastEntry {
+    fn from(flat: FlatCastEntry) -> Self {
+        CastEntry {
+            voice: flat.voice,
+            settings: VoiceSettings {
+                speed: flat.speed,
+                pitch: flat.pitch,
+                speaker_id: flat.speaker_id,
+                noise_scale: flat.noise_scale,
+                noise_w: flat.noise_w,
+            },
+        }
+    }
+}
+
+impl From<CastEntry> for FlatCastEntry {
+    fn from(entry: CastEntry) -> Self {
+        let s = entry.settings;
+        FlatCastEntry {
+            voice: entry.voice,
+            speed: s.speed,
+            pitch: s.pitch,
+            speaker_id: s.speaker_id,
+            noise_scale: s.noise_scale,
+            noise_w: s.noise_w,
+        }
+    }
 }
 
 /// Per-speaker voice settings; `None` means the voice's own default.

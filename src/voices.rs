@@ -2298,7 +2298,7 @@ mod tests {
             "{msg}"
         );
         assert!(
-            msg.contains(&voice_dir(&data, "net-voice").display().to_string()),
+            msg.contains(&data.join("downloads/net-voice").display().to_string()),
             "{msg}"
         );
         assert!(!voice_dir(&data, "net-voice").exists());
