@@ -243,39 +243,96 @@ pub struct WavInfo {
 }
 
 /// Reads the format and the chapter markers (cue points with their `labl` titles and `ltxt`
-/// lengths) of a WAV file. A chapter without a stored length runs to the next one.
+/// lengths) of a WAV file. The audio itself is skipped, not read, so this is cheap for
+/// hour-long episodes. A chapter without a stored length runs to the next one.
 pub fn read_chapters(path: &Path) -> Result<WavInfo, OutputError> {
-    let mut bytes = Vec::new();
-    File::open(path)
-        .and_then(|mut f| f.read_to_end(&mut bytes))
-        .map_err(|source| OutputError::Read {
-            path: path.to_path_buf(),
-            source,
-        })?;
-    parse_wav_chapters(&bytes).map_err(|reason| OutputError::NotWav {
+    let file = File::open(path).map_err(|source| OutputError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let not_wav = |reason| OutputError::NotWav {
         path: path.to_path_buf(),
         reason,
-    })
+    };
+    let chunks = read_chunks(std::io::BufReader::new(file)).map_err(not_wav)?;
+    parse_wav_chapters(&chunks).map_err(not_wav)
 }
 
-fn parse_wav_chapters(bytes: &[u8]) -> Result<WavInfo, String> {
-    if bytes.len() < 12 || &bytes[0..4] != b"RIFF" || &bytes[8..12] != b"WAVE" {
+/// A RIFF chunk: its id, its declared length, and its body unless it is the audio data.
+struct Chunk {
+    id: [u8; 4],
+    len: u64,
+    body: Vec<u8>,
+}
+
+fn read_chunks(mut reader: impl Read + Seek) -> Result<Vec<Chunk>, String> {
+    let mut header = [0u8; 12];
+    reader
+        .read_exact(&mut header)
+        .map_err(|_| "it is shorter than a WAV header".to_string())?;
+    if &header[0..4] != b"RIFF" || &header[8..12] != b"WAVE" {
         return Err("it does not start with a RIFF/WAVE header".into());
     }
+    let mut chunks = Vec::new();
+    let mut chunk_header = [0u8; 8];
+    // A truncated last chunk ends the list instead of failing: recast reads what is there.
+    while reader.read_exact(&mut chunk_header).is_ok() {
+        let id = [
+            chunk_header[0],
+            chunk_header[1],
+            chunk_header[2],
+            chunk_header[3],
+        ];
+        let len = u64::from(le_u32(&chunk_header, 4));
+        let padded = len + len % 2;
+        let mut body = Vec::new();
+        if &id == b"data" {
+            let here = reader.stream_position().map_err(|e| e.to_string())?;
+            let end = reader.seek(SeekFrom::End(0)).map_err(|e| e.to_string())?;
+            let available = len.min(end.saturating_sub(here));
+            chunks.push(Chunk {
+                id,
+                len: available,
+                body,
+            });
+            if here + padded >= end {
+                break;
+            }
+            reader
+                .seek(SeekFrom::Start(here + padded))
+                .map_err(|e| e.to_string())?;
+            continue;
+        }
+        (&mut reader)
+            .take(padded)
+            .read_to_end(&mut body)
+            .map_err(|e| e.to_string())?;
+        body.truncate(len as usize);
+        chunks.push(Chunk {
+            id,
+            len: body.len() as u64,
+            body,
+        });
+    }
+    Ok(chunks)
+}
+
+fn parse_wav_chapters(chunks: &[Chunk]) -> Result<WavInfo, String> {
     let mut format: Option<(u16, u32, u16)> = None;
     let mut data_len: Option<u64> = None;
     let mut cues: Vec<(u32, u64)> = Vec::new();
     let mut labels = std::collections::HashMap::new();
     let mut lengths = std::collections::HashMap::new();
-    for (id, body) in chunks(&bytes[12..]) {
-        match &id {
+    for chunk in chunks {
+        let body = chunk.body.as_slice();
+        match &chunk.id {
             b"fmt " if body.len() >= 16 => {
                 let channels = u16::from_le_bytes([body[2], body[3]]);
                 let rate = u32::from_le_bytes([body[4], body[5], body[6], body[7]]);
                 let bits = u16::from_le_bytes([body[14], body[15]]);
                 format = Some((channels, rate, bits));
             }
-            b"data" => data_len = Some(body.len() as u64),
+            b"data" => data_len = Some(chunk.len),
             b"cue " if body.len() >= 4 => {
                 let count = le_u32(body, 0) as usize;
                 for point in body[4..].chunks_exact(24).take(count) {
@@ -283,7 +340,7 @@ fn parse_wav_chapters(bytes: &[u8]) -> Result<WavInfo, String> {
                 }
             }
             b"LIST" if body.len() >= 4 && &body[0..4] == b"adtl" => {
-                for (sub_id, sub) in chunks(&body[4..]) {
+                for (sub_id, sub) in sub_chunks(&body[4..]) {
                     if sub.len() < 4 {
                         continue;
                     }
@@ -337,8 +394,8 @@ fn le_u32(bytes: &[u8], at: usize) -> u32 {
     u32::from_le_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]])
 }
 
-/// Iterates over RIFF chunks, tolerating a truncated last chunk.
-fn chunks(mut bytes: &[u8]) -> impl Iterator<Item = ([u8; 4], &[u8])> {
+/// Iterates over the sub-chunks of a LIST body, tolerating a truncated last one.
+fn sub_chunks(mut bytes: &[u8]) -> impl Iterator<Item = ([u8; 4], &[u8])> {
     std::iter::from_fn(move || {
         if bytes.len() < 8 {
             return None;
@@ -460,11 +517,20 @@ mod tests {
 
     #[test]
     fn garbage_is_not_a_wav() {
-        assert!(parse_wav_chapters(b"hello").is_err());
-        assert!(parse_wav_chapters(b"RIFF\x04\0\0\0WAVE").is_err());
+        let parse = |bytes: &[u8]| {
+            read_chunks(std::io::Cursor::new(bytes)).and_then(|c| parse_wav_chapters(&c))
+        };
+        assert!(parse(b"hello").is_err());
+        assert!(parse(b"RIFF\x04\0\0\0WAVE").is_err());
         let mut truncated = b"RIFF\xff\0\0\0WAVEfmt \x10\0\0\0".to_vec();
         truncated.extend_from_slice(&[1, 0, 1, 0]);
-        assert!(parse_wav_chapters(&truncated).is_err());
+        assert!(parse(&truncated).is_err());
+        // A data chunk that claims more than the file holds counts what is there.
+        let mut short = b"RIFF\xff\0\0\0WAVEfmt \x10\0\0\0".to_vec();
+        short.extend_from_slice(&[1, 0, 1, 0, 0x80, 0x3e, 0, 0, 0, 0x7d, 0, 0, 2, 0, 16, 0]);
+        short.extend_from_slice(b"data\xff\xff\0\0");
+        short.extend_from_slice(&[0; 10]);
+        assert_eq!(parse(&short).unwrap().frames, 5);
     }
 
     #[test]
