@@ -154,7 +154,15 @@ fn find_onnxruntime(data_dir: &Path) -> Result<PathBuf, SynthError> {
 }
 
 fn libraries_in(dir: &Path) -> Vec<PathBuf> {
-    let mut found: Vec<PathBuf> = std::fs::read_dir(dir)
+    let mut found = entries_starting_with(dir, "libonnxruntime.so");
+    // The longest name is the fully versioned file rather than a dangling dev symlink.
+    found.sort_by_key(|p| std::cmp::Reverse(p.as_os_str().len()));
+    found
+}
+
+/// The entries of `dir` whose names start with `prefix`; none if `dir` cannot be read.
+fn entries_starting_with(dir: &Path, prefix: &str) -> Vec<PathBuf> {
+    std::fs::read_dir(dir)
         .into_iter()
         .flatten()
         .flatten()
@@ -162,12 +170,9 @@ fn libraries_in(dir: &Path) -> Vec<PathBuf> {
         .filter(|p| {
             p.file_name()
                 .and_then(|n| n.to_str())
-                .is_some_and(|n| n.starts_with("libonnxruntime.so"))
+                .is_some_and(|n| n.starts_with(prefix))
         })
-        .collect();
-    // The longest name is the fully versioned file rather than a dangling dev symlink.
-    found.sort_by_key(|p| std::cmp::Reverse(p.as_os_str().len()));
-    found
+        .collect()
 }
 
 /// espeak-rs wants the folder that *contains* `espeak-ng-data`.
@@ -183,18 +188,11 @@ fn find_espeak_data(data_dir: &Path) -> Result<PathBuf, SynthError> {
         // deeper, in target/<profile>/deps.
         for dir in exe.ancestors().skip(1).take(2) {
             candidates.push(dir.to_path_buf());
-            let mut built: Vec<PathBuf> = std::fs::read_dir(dir.join("build"))
-                .into_iter()
-                .flatten()
-                .flatten()
-                .map(|e| e.path())
-                .filter(|p| {
-                    p.file_name()
-                        .and_then(|n| n.to_str())
-                        .is_some_and(|n| n.starts_with("espeak-rs-sys-"))
-                })
-                .map(|p| p.join("out/share"))
-                .collect();
+            let mut built: Vec<PathBuf> =
+                entries_starting_with(&dir.join("build"), "espeak-rs-sys-")
+                    .into_iter()
+                    .map(|p| p.join("out/share"))
+                    .collect();
             built.sort();
             candidates.extend(built);
         }
