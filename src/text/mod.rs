@@ -5,6 +5,8 @@
 //! piece, and pieces with nothing speakable in them are returned as such so the caller can
 //! report them.
 
+pub mod phonetic;
+
 /// Upper bound, in characters, of the text handed to one model call. Piper's and FastSpeech2's
 /// cost and memory grow with input length, and very long inputs drift in prosody.
 pub const DEFAULT_MAX_CHARS: usize = 160;
