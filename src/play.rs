@@ -1398,7 +1398,7 @@ mod tests {
             ready_rx.recv().unwrap();
             // Let the seeker post its order before we pull; the source is long enough
             // that the test fails (rather than hangs) if it did not.
-            std::thread::sleep(Duration::from_millis(50));
+            std::thread::sleep(Duration::from_millis(200));
             while !seeker.is_finished() {
                 pulled.push(output.next().unwrap());
                 assert!(pulled.len() < 1_000_000, "seek never applied");
@@ -1461,7 +1461,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = ramp_wav_stereo(dir.path(), 30_000);
         let (pulled, _) = seek_device_less(&path, 101, secs(20.0));
-        let audio: Vec<f32> = pulled.into_iter().skip_while(|v| *v == 0.0).collect();
+        // Zeros are the player's own silence while a seek is pending (how many depends on
+        // thread timing); every sample of the file itself is non-zero.
+        let audio: Vec<f32> = pulled.into_iter().filter(|v| *v != 0.0).collect();
         // Left samples positive, right negative, strictly alternating, from the start.
         for (i, v) in audio.iter().enumerate() {
             assert_eq!(*v > 0.0, i % 2 == 0, "sample {i}: {v}");
