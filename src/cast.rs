@@ -17,7 +17,7 @@ pub enum CastError {
     )]
     Syntax { arg: String },
     #[error(
-        "--cast {arg:?}: unknown setting {key:?}; known settings: speed, pitch, speaker_id, noise_scale, noise_w"
+        "--cast {arg:?}: unknown setting {key:?}; known settings: speed, pitch, formant, speaker_id, noise_scale, noise_w"
     )]
     UnknownSetting { arg: String, key: String },
     #[error("--cast {arg:?}: {key} needs a number, got {value:?}")]
@@ -127,6 +127,7 @@ pub fn parse_cast_arg(arg: &str) -> Result<Assignment, CastError> {
         match key {
             "speed" => settings.speed = Some(number()? as f32),
             "pitch" => settings.pitch = Some(number()? as f32),
+            "formant" => settings.formant = Some(number()? as f32),
             "noise_scale" => settings.noise_scale = Some(number()? as f32),
             "noise_w" => settings.noise_w = Some(number()? as f32),
             "speaker_id" | "speaker" => {
@@ -196,6 +197,7 @@ fn check_settings(origin: &str, settings: &VoiceSettings) -> Result<(), CastErro
     };
     check("speed", settings.speed, 0.25, 4.0, "0.25 to 4")?;
     check("pitch", settings.pitch, -12.0, 12.0, "-12 to 12 semitones")?;
+    check("formant", settings.formant, -6.0, 6.0, "-6 to 6 semitones")?;
     check("noise_scale", settings.noise_scale, 0.0, 2.0, "0 to 2")?;
     check("noise_w", settings.noise_w, 0.0, 2.0, "0 to 2")?;
     if let Some(id) = settings.speaker_id
@@ -349,6 +351,7 @@ fn same_language(voice_language: &str, script_language: &str) -> bool {
 fn merge_settings(into: &mut VoiceSettings, from: &VoiceSettings) {
     into.speed = from.speed.or(into.speed);
     into.pitch = from.pitch.or(into.pitch);
+    into.formant = from.formant.or(into.formant);
     into.speaker_id = from.speaker_id.or(into.speaker_id);
     into.noise_scale = from.noise_scale.or(into.noise_scale);
     into.noise_w = from.noise_w.or(into.noise_w);

@@ -54,7 +54,7 @@ enum Command {
         #[arg(long, value_name = "DIR")]
         clips: Option<PathBuf>,
         /// Give a speaker a voice: SPEAKER=VOICE[:key=value,...] (keys: speed, pitch,
-        /// speaker_id, noise_scale, noise_w). Repeatable; wins over --cast-file.
+        /// formant, speaker_id, noise_scale, noise_w). Repeatable; wins over --cast-file.
         #[arg(long = "cast", value_name = "SPEAKER=VOICE[:k=v,...]")]
         cast: Vec<String>,
         /// A TOML file with one [Speaker] table per speaker (voice, speed, pitch, ...).

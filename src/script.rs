@@ -58,6 +58,8 @@ struct FlatCastEntry {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pitch: Option<f32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    formant: Option<f32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     speaker_id: Option<i64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     noise_scale: Option<f32>,
@@ -72,6 +74,7 @@ impl From<FlatCastEntry> for CastEntry {
             settings: VoiceSettings {
                 speed: flat.speed,
                 pitch: flat.pitch,
+                formant: flat.formant,
                 speaker_id: flat.speaker_id,
                 noise_scale: flat.noise_scale,
                 noise_w: flat.noise_w,
@@ -87,6 +90,7 @@ impl From<CastEntry> for FlatCastEntry {
             voice: entry.voice,
             speed: s.speed,
             pitch: s.pitch,
+            formant: s.formant,
             speaker_id: s.speaker_id,
             noise_scale: s.noise_scale,
             noise_w: s.noise_w,
@@ -104,6 +108,10 @@ pub struct VoiceSettings {
     /// Pitch shift in semitones (e.g. -3.0 lowers, 2.5 raises).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pitch: Option<f32>,
+    /// Spectral-envelope (formant) shift in semitones, for engines that can move it apart
+    /// from pitch: negative sounds like a larger vocal tract, positive a smaller one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub formant: Option<f32>,
     /// Speaker id inside a multi-speaker model.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub speaker_id: Option<i64>,
@@ -598,6 +606,7 @@ mod tests {
                 settings: VoiceSettings {
                     speed: Some(1.1),
                     pitch: Some(-2.5),
+                    formant: Some(-1.0),
                     speaker_id: Some(3),
                     noise_scale: Some(0.667),
                     noise_w: None,
