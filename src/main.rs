@@ -3,10 +3,10 @@
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand, ValueEnum};
 use recast::cast::{self, Assignment};
-use recast::mix::Pauses;
+use recast::mix::{LoudnessTarget, Pauses};
 use recast::output;
 use recast::play::{self, StartAt};
-use recast::render::{self, RenderConfig, format_time};
+use recast::render::{self, Announce, RenderConfig, format_time};
 use recast::script::CastEntry;
 use recast::voices::{self, Catalog};
 use std::io::{IsTerminal, Write};
@@ -81,6 +81,21 @@ enum Command {
         /// ONNX Runtime threads per voice session (default: all cores).
         #[arg(long)]
         threads: Option<usize>,
+        /// Integrated loudness target in LUFS (-16 podcasts, -19 mono speech, -23 broadcast).
+        #[arg(long, default_value_t = -16.0, allow_hyphen_values = true, value_name = "LUFS")]
+        loudness: f64,
+        /// True-peak ceiling in dBTP.
+        #[arg(long, default_value_t = -1.0, allow_hyphen_values = true, value_name = "DBTP")]
+        true_peak: f64,
+        /// Do not have the narrator read the episode and chapter titles.
+        #[arg(long, conflicts_with = "announce")]
+        no_announce: bool,
+        /// Read the titles even when the script has a single chapter.
+        #[arg(long)]
+        announce: bool,
+        /// Do not write EPISODE.chapters.json, .srt, .vtt and .script.json.
+        #[arg(long)]
+        no_sidecars: bool,
         /// No progress bar or summary.
         #[arg(short, long)]
         quiet: bool,
@@ -180,6 +195,11 @@ fn run(cli: Cli) -> Result<()> {
             chapter_pause,
             max_chars,
             threads,
+            loudness,
+            true_peak,
+            no_announce,
+            announce,
+            no_sidecars,
             quiet,
         } => {
             let mut assignments: Vec<Assignment> = Vec::new();
@@ -205,6 +225,16 @@ fn run(cli: Cli) -> Result<()> {
                 threads: threads.unwrap_or_else(default_threads),
                 data_dir: voices::data_dir()?,
                 progress: !quiet && std::io::stderr().is_terminal(),
+                loudness: LoudnessTarget {
+                    integrated_lufs: loudness,
+                    true_peak_dbtp: true_peak,
+                },
+                announce: match (announce, no_announce) {
+                    (true, _) => Announce::On,
+                    (_, true) => Announce::Off,
+                    _ => Announce::Auto,
+                },
+                sidecars: !no_sidecars,
             };
             config.validate()?;
             let summary = render::render(&config)?;
@@ -425,8 +455,21 @@ fn print_summary(summary: &render::RenderSummary) {
     for (speaker, voice) in &summary.voices {
         eprintln!("  {speaker}: {voice}");
     }
+    eprintln!(
+        "loudness: {:.1} LUFS integrated, true peak {:.1} dBTP",
+        summary.integrated_lufs, summary.true_peak_dbtp
+    );
     if !summary.clips.is_empty() {
         eprintln!("clips: {} files", summary.clips.len());
+    }
+    if !summary.sidecars.is_empty() {
+        let names: Vec<String> = summary
+            .sidecars
+            .iter()
+            .filter_map(|p| p.file_name())
+            .map(|n| n.to_string_lossy().into_owned())
+            .collect();
+        eprintln!("sidecars: {}", names.join(", "));
     }
     if !summary.unspoken.is_empty() {
         eprintln!("not spoken (nothing to say in them):");

@@ -1,19 +1,25 @@
 //! Assembles synthesised sentences into one episode track: resampling to the output rate,
-//! trimming the silence models leave around each sentence, pauses between sentences, turns
-//! and chapters, short fades at every cut, and a final peak limit.
+//! trimming the silence models leave around each sentence, per-speaker loudness matching,
+//! exact pauses between sentences, turns and chapters, short fades at every cut, and the
+//! final loudness normalisation (EBU R128) with a smooth true-peak limiter.
 
 use crate::output::ChapterMark;
 use crate::synth::Audio;
+use ebur128::{EbuR128, Mode};
 use rubato::audioadapter_buffers::direct::InterleavedSlice;
 use rubato::{Async, FixedAsync, Resampler, SincInterpolationParameters, WindowFunction};
+use std::collections::HashMap;
 
 #[derive(Debug, thiserror::Error)]
 pub enum MixError {
     #[error("cannot resample from {from} Hz to {to} Hz: {reason}")]
     Resample { from: u32, to: u32, reason: String },
+    #[error("cannot measure loudness: {0}")]
+    Loudness(String),
 }
 
-/// Silences between pieces of speech, in milliseconds.
+/// Silences between pieces of speech, in milliseconds: the gap from the end of one
+/// sentence's speech to the start of the next.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Pauses {
     pub sentence_ms: u32,
@@ -36,6 +42,24 @@ impl Default for Pauses {
     }
 }
 
+/// Loudness targets of the finished episode.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LoudnessTarget {
+    /// Integrated loudness, LUFS (EBU R128). -16 is the common podcast target.
+    pub integrated_lufs: f64,
+    /// True-peak ceiling, dBTP.
+    pub true_peak_dbtp: f64,
+}
+
+impl Default for LoudnessTarget {
+    fn default() -> Self {
+        Self {
+            integrated_lufs: -16.0,
+            true_peak_dbtp: -1.0,
+        }
+    }
+}
+
 /// What precedes a sentence, which decides the pause before it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Join {
@@ -47,12 +71,99 @@ pub enum Join {
 
 /// Level below which a model's leading and trailing output counts as silence (-50 dBFS).
 const SILENCE_THRESHOLD: f32 = 0.003;
-/// Kept on either side of trimmed speech so soft onsets and word endings survive.
-const TRIM_MARGIN_MS: u32 = 30;
+/// Kept on either side of trimmed speech so soft onsets and word endings survive; it is
+/// counted as part of the pause, so pauses stay exact.
+pub const TRIM_MARGIN_MS: u32 = 20;
 /// Fade length at every cut; 5 ms removes clicks without audibly softening consonants.
 const FADE_MS: u32 = 5;
-/// Episode peak ceiling, -1 dBFS, so the 16-bit conversion never clips.
-const PEAK_CEILING: f32 = 0.891;
+
+/// Resamples a sentence to `rate`, trims the model's silence around it and fades its
+/// edges. The result always carries exactly `TRIM_MARGIN_MS` of (near-)silence on each side,
+/// padded with zeros where the model left less, so pauses and timings stay exact. Empty if
+/// nothing is above the silence threshold.
+pub fn prepare(audio: &Audio, rate: u32) -> Result<Vec<f32>, MixError> {
+    let mut resampled = resample(&audio.samples, audio.sample_rate, rate)?;
+    let fade = frames(rate, FADE_MS);
+    // A model that stops mid-waveform would otherwise leave a step where padding begins.
+    fade_edges(&mut resampled, fade);
+    let margin = frames(rate, TRIM_MARGIN_MS);
+    let loud = |s: &f32| s.abs() > SILENCE_THRESHOLD;
+    let (Some(first), Some(last)) = (
+        resampled.iter().position(loud),
+        resampled.iter().rposition(loud),
+    ) else {
+        return Ok(Vec::new());
+    };
+    let start = first.saturating_sub(margin);
+    let end = (last + 1 + margin).min(resampled.len());
+    let mut speech = Vec::with_capacity(end - start + 2 * margin);
+    speech.resize(margin - (first - start), 0.0);
+    speech.extend_from_slice(&resampled[start..end]);
+    speech.resize(speech.len() + margin - (end - last - 1), 0.0);
+    fade_edges(&mut speech, fade);
+    Ok(speech)
+}
+
+fn frames(rate: u32, ms: u32) -> usize {
+    (u64::from(rate) * u64::from(ms) / 1000) as usize
+}
+
+/// Measures every speaker's loudness over all their sentences, to give each one gain that
+/// brings them to the same level: one gain per speaker, so nothing pumps within a turn.
+pub struct SpeakerLevels {
+    rate: u32,
+    meters: HashMap<String, EbuR128>,
+}
+
+impl SpeakerLevels {
+    pub fn new(rate: u32) -> Self {
+        Self {
+            rate,
+            meters: HashMap::new(),
+        }
+    }
+
+    pub fn add(&mut self, speaker: &str, samples: &[f32]) -> Result<(), MixError> {
+        if !self.meters.contains_key(speaker) {
+            let meter = EbuR128::new(1, self.rate, Mode::I)
+                .map_err(|e| MixError::Loudness(e.to_string()))?;
+            self.meters.insert(speaker.to_string(), meter);
+        }
+        let meter = self.meters.get_mut(speaker).expect("inserted above");
+        meter
+            .add_frames_f32(samples)
+            .map_err(|e| MixError::Loudness(e.to_string()))
+    }
+
+    /// Linear gain per speaker that brings them to `target` LUFS. Speakers too quiet to
+    /// measure keep unity gain.
+    pub fn gains(&self, target: f64) -> HashMap<String, f32> {
+        self.meters
+            .iter()
+            .map(|(speaker, meter)| {
+                let gain = match meter.loudness_global() {
+                    Ok(lufs) if lufs.is_finite() => db_to_gain(target - lufs),
+                    _ => 1.0,
+                };
+                (speaker.clone(), gain)
+            })
+            .collect()
+    }
+}
+
+pub fn db_to_gain(db: f64) -> f32 {
+    10f64.powf(db / 20.0) as f32
+}
+
+/// Integrated loudness (LUFS) and true peak (dBTP) of a mono track.
+pub fn measure(samples: &[f32], rate: u32) -> Result<(f64, f64), MixError> {
+    let error = |e: ebur128::Error| MixError::Loudness(e.to_string());
+    let mut meter = EbuR128::new(1, rate, Mode::I | Mode::TRUE_PEAK).map_err(error)?;
+    meter.add_frames_f32(samples).map_err(error)?;
+    let lufs = meter.loudness_global().map_err(error)?;
+    let peak = meter.true_peak(0).map_err(error)?;
+    Ok((lufs, 20.0 * peak.max(1e-10).log10()))
+}
 
 /// Builds the episode in memory, chapter by chapter.
 pub struct Mixer {
@@ -60,6 +171,15 @@ pub struct Mixer {
     pauses: Pauses,
     samples: Vec<f32>,
     chapters: Vec<ChapterMark>,
+}
+
+/// The finished track with what was measured on it.
+#[derive(Debug, Clone)]
+pub struct Mixed {
+    pub samples: Vec<f32>,
+    pub chapters: Vec<ChapterMark>,
+    pub integrated_lufs: f64,
+    pub true_peak_dbtp: f64,
 }
 
 impl Mixer {
@@ -81,12 +201,9 @@ impl Mixer {
         self.samples.len() as u64
     }
 
-    fn frames(&self, ms: u32) -> usize {
-        (u64::from(self.rate) * u64::from(ms) / 1000) as usize
-    }
-
-    fn silence(&mut self, ms: u32) {
-        let n = self.frames(ms);
+    /// Silence of `ms`, less the trim margins that the neighbouring sentences bring.
+    fn gap(&mut self, ms: u32, margins: u32) {
+        let n = frames(self.rate, ms.saturating_sub(margins * TRIM_MARGIN_MS));
         self.samples.resize(self.samples.len() + n, 0.0);
     }
 
@@ -98,46 +215,121 @@ impl Mixer {
             start: self.position(),
             frames: 0,
         });
-        self.silence(self.pauses.chapter_ms);
+        self.gap(self.pauses.chapter_ms, 1);
     }
 
     fn end_chapter(&mut self) {
         if self.chapters.is_empty() {
             return;
         }
-        self.silence(self.pauses.chapter_ms);
+        self.gap(self.pauses.chapter_ms, 1);
         let end = self.position();
         if let Some(last) = self.chapters.last_mut() {
             last.frames = end - last.start;
         }
     }
 
-    /// Appends one sentence after the pause its `join` calls for. Returns the frame range the
-    /// speech occupies in the episode.
-    pub fn push(&mut self, audio: &Audio, join: Join) -> Result<(u64, u64), MixError> {
-        let pause = match join {
-            Join::ChapterStart => 0,
-            Join::Sentence => self.pauses.sentence_ms,
-            Join::Turn => self.pauses.turn_ms,
-            Join::SpeakerChange => self.pauses.speaker_change_ms,
-        };
-        self.silence(pause);
-        let resampled = resample(&audio.samples, audio.sample_rate, self.rate)?;
-        let speech = trim_silence(&resampled, self.frames(TRIM_MARGIN_MS));
+    /// Appends one prepared sentence (see [`prepare`]) at `gain` after the pause its `join`
+    /// calls for. Returns the frame range it occupies in the episode.
+    pub fn push(&mut self, speech: &[f32], join: Join, gain: f32) -> (u64, u64) {
+        match join {
+            Join::ChapterStart => {}
+            Join::Sentence => self.gap(self.pauses.sentence_ms, 2),
+            Join::Turn => self.gap(self.pauses.turn_ms, 2),
+            Join::SpeakerChange => self.gap(self.pauses.speaker_change_ms, 2),
+        }
         let start = self.position();
-        self.samples.extend_from_slice(speech);
-        let fade = self.frames(FADE_MS);
-        let begin = start as usize;
-        fade_edges(&mut self.samples[begin..], fade);
-        Ok((start, self.position()))
+        self.samples.extend(speech.iter().map(|s| s * gain));
+        (start, self.position())
     }
 
-    /// Ends the last chapter, limits the peak, and hands back the track and its chapters.
-    pub fn finish(mut self) -> (Vec<f32>, Vec<ChapterMark>) {
+    /// Ends the last chapter, brings the track to the loudness target and limits its true
+    /// peak.
+    pub fn finish(mut self, target: &LoudnessTarget) -> Result<Mixed, MixError> {
         self.end_chapter();
-        limit_peak(&mut self.samples, PEAK_CEILING);
-        (self.samples, self.chapters)
+        let rate = self.rate;
+        let mut samples = self.samples;
+        // Gain to the target, then limit the peaks; limiting lowers the loudness a little,
+        // so repeat with make-up gain until both targets hold. The limiter works on sample
+        // peaks, and true (inter-sample) peaks sit a little higher, so its ceiling tightens
+        // by whatever overshoot the meter still finds.
+        let mut ceiling_db = target.true_peak_dbtp - 0.2;
+        let (mut integrated_lufs, mut true_peak_dbtp) = measure(&samples, rate)?;
+        for _ in 0..8 {
+            let loudness_ok = !integrated_lufs.is_finite()
+                || (integrated_lufs - target.integrated_lufs).abs() <= 0.1;
+            if loudness_ok && true_peak_dbtp <= target.true_peak_dbtp {
+                break;
+            }
+            if true_peak_dbtp > target.true_peak_dbtp && loudness_ok {
+                ceiling_db -= true_peak_dbtp - target.true_peak_dbtp + 0.05;
+            }
+            if integrated_lufs.is_finite() {
+                let gain = db_to_gain(target.integrated_lufs - integrated_lufs);
+                samples.iter_mut().for_each(|s| *s *= gain);
+            }
+            limit(&mut samples, db_to_gain(ceiling_db), frames(rate, 5).max(1));
+            (integrated_lufs, true_peak_dbtp) = measure(&samples, rate)?;
+        }
+        Ok(Mixed {
+            samples,
+            chapters: self.chapters,
+            integrated_lufs,
+            true_peak_dbtp,
+        })
     }
+}
+
+/// A look-ahead peak limiter: the gain at each sample is the moving average (radius
+/// `radius`) of the sliding minimum (same radius) of the gain each sample needs to stay
+/// under `ceiling`. Every averaged value is at most the need of the sample in the middle,
+/// so no sample exceeds the ceiling, and the gain changes smoothly over 2 x radius.
+pub fn limit(samples: &mut [f32], ceiling: f32, radius: usize) {
+    let need: Vec<f32> = samples
+        .iter()
+        .map(|s| {
+            let a = s.abs();
+            if a > ceiling { ceiling / a } else { 1.0 }
+        })
+        .collect();
+    if need.iter().all(|&g| g >= 1.0) {
+        return;
+    }
+    let min = sliding_min(&need, radius);
+    let mut prefix = Vec::with_capacity(min.len() + 1);
+    prefix.push(0f64);
+    for &g in &min {
+        prefix.push(prefix.last().copied().unwrap_or(0.0) + f64::from(g));
+    }
+    let n = samples.len();
+    for (i, s) in samples.iter_mut().enumerate() {
+        let lo = i.saturating_sub(radius);
+        let hi = (i + radius + 1).min(n);
+        let mean = (prefix[hi] - prefix[lo]) / (hi - lo) as f64;
+        *s *= (mean as f32).min(need[i]);
+    }
+}
+
+/// Minimum over the window [i - radius, i + radius] for every i, in linear time.
+fn sliding_min(values: &[f32], radius: usize) -> Vec<f32> {
+    let n = values.len();
+    let mut out = vec![0.0; n];
+    let mut window: std::collections::VecDeque<usize> = std::collections::VecDeque::new();
+    let mut next = 0;
+    for (i, slot) in out.iter_mut().enumerate() {
+        while next < n && next <= i + radius {
+            while window.back().is_some_and(|&j| values[j] >= values[next]) {
+                window.pop_back();
+            }
+            window.push_back(next);
+            next += 1;
+        }
+        while window.front().is_some_and(|&j| j + radius < i) {
+            window.pop_front();
+        }
+        *slot = values[*window.front().expect("window holds i")];
+    }
+    out
 }
 
 /// Resamples mono audio with a band-limited sinc resampler.
@@ -197,23 +389,14 @@ pub fn fade_edges(samples: &mut [f32], frames: usize) {
     }
 }
 
-/// Scales the whole track down so its peak sits at `ceiling`; never scales up.
-pub fn limit_peak(samples: &mut [f32], ceiling: f32) {
-    let peak = samples.iter().fold(0.0f32, |m, s| m.max(s.abs()));
-    if peak > ceiling {
-        let gain = ceiling / peak;
-        samples.iter_mut().for_each(|s| *s *= gain);
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn tone(rate: u32, hz: f32, ms: u32) -> Vec<f32> {
+    fn tone(rate: u32, hz: f32, ms: u32, amplitude: f32) -> Vec<f32> {
         let n = (rate * ms / 1000) as usize;
         (0..n)
-            .map(|i| 0.5 * (2.0 * std::f32::consts::PI * hz * i as f32 / rate as f32).sin())
+            .map(|i| amplitude * (2.0 * std::f32::consts::PI * hz * i as f32 / rate as f32).sin())
             .collect()
     }
 
@@ -226,7 +409,7 @@ mod tests {
 
     #[test]
     fn resampling_keeps_duration_and_pitch() {
-        let input = tone(22050, 440.0, 1000);
+        let input = tone(22050, 440.0, 1000, 0.5);
         let out = resample(&input, 22050, 24000).unwrap();
         assert!((out.len() as i64 - 24000).abs() < 50, "len {}", out.len());
         // 440 Hz -> about 880 zero crossings per second at any rate.
@@ -245,7 +428,7 @@ mod tests {
     }
 
     #[test]
-    fn pauses_and_chapters_land_where_configured() {
+    fn pauses_are_exact_and_chapters_tile_the_track() {
         let rate = 10_000;
         let pauses = Pauses {
             sentence_ms: 100,
@@ -253,46 +436,130 @@ mod tests {
             speaker_change_ms: 300,
             chapter_ms: 500,
         };
-        let speech = Audio {
-            samples: vec![0.5; 1000],
-            sample_rate: rate,
-        };
+        let margin = frames(rate, TRIM_MARGIN_MS) as u64;
+        // A prepared sentence: margin of silence, speech, margin of silence.
+        let mut speech = vec![0.0; margin as usize];
+        speech.extend(vec![0.5; 1000]);
+        speech.extend(vec![0.0; margin as usize]);
         let mut mixer = Mixer::new(rate, pauses);
         mixer.begin_chapter("One");
-        let first = mixer.push(&speech, Join::ChapterStart).unwrap();
-        assert_eq!(first, (5000, 6000));
-        let second = mixer.push(&speech, Join::SpeakerChange).unwrap();
-        assert_eq!(second.0, 6000 + 3000);
+        let first = mixer.push(&speech, Join::ChapterStart, 1.0);
+        // Chapter lead-in: 500 ms to the first sound.
+        assert_eq!(first.0 + margin, 5000);
+        let second = mixer.push(&speech, Join::SpeakerChange, 1.0);
+        // From the end of speech to the start of the next speech: exactly 300 ms.
+        assert_eq!((second.0 + margin) - (first.1 - margin), 3000);
         mixer.begin_chapter("Two");
-        let third = mixer.push(&speech, Join::ChapterStart).unwrap();
-        let (samples, chapters) = mixer.finish();
+        let third = mixer.push(&speech, Join::ChapterStart, 1.0);
+        let mixed = mixer.finish(&LoudnessTarget::default()).unwrap();
+        let chapters = mixed.chapters;
         assert_eq!(chapters.len(), 2);
         assert_eq!(chapters[0].start, 0);
-        assert_eq!(chapters[1].start, second.1 + 5000);
+        assert_eq!(chapters[1].start - (second.1 - margin), 5000);
         assert_eq!(chapters[0].frames, chapters[1].start);
-        assert_eq!(third.0, chapters[1].start + 5000);
-        assert_eq!(chapters[1].start + chapters[1].frames, samples.len() as u64);
+        assert_eq!(third.0 + margin - chapters[1].start, 5000);
+        assert_eq!(
+            chapters[1].start + chapters[1].frames,
+            mixed.samples.len() as u64
+        );
     }
 
     #[test]
-    fn cuts_are_faded_and_peaks_limited() {
-        let speech = Audio {
-            samples: vec![1.5; 2000],
-            sample_rate: 8000,
-        };
-        let mut mixer = Mixer::new(8000, Pauses::default());
+    fn speakers_are_levelled_to_the_same_loudness() {
+        let rate = 24_000;
+        let mut levels = SpeakerLevels::new(rate);
+        let quiet = tone(rate, 220.0, 3000, 0.05);
+        let loud = tone(rate, 330.0, 3000, 0.6);
+        levels.add("quiet", &quiet).unwrap();
+        levels.add("loud", &loud).unwrap();
+        let gains = levels.gains(-20.0);
+        let q: Vec<f32> = quiet.iter().map(|s| s * gains["quiet"]).collect();
+        let l: Vec<f32> = loud.iter().map(|s| s * gains["loud"]).collect();
+        let (lq, _) = measure(&q, rate).unwrap();
+        let (ll, _) = measure(&l, rate).unwrap();
+        assert!((lq - ll).abs() < 0.1, "{lq} vs {ll}");
+        assert!((lq + 20.0).abs() < 0.2, "{lq}");
+    }
+
+    #[test]
+    fn finish_meets_loudness_and_true_peak_targets() {
+        let rate = 24_000;
+        // Speech-like: a tone with sharp bursts far above its average level.
+        let mut speech = tone(rate, 180.0, 4000, 0.1);
+        for burst in speech.chunks_mut(2400) {
+            for (i, s) in burst.iter_mut().take(120).enumerate() {
+                *s += if i % 2 == 0 { 0.8 } else { -0.8 };
+            }
+        }
+        let mut mixer = Mixer::new(rate, Pauses::default());
         mixer.begin_chapter("x");
-        let (start, end) = mixer.push(&speech, Join::ChapterStart).unwrap();
-        let (samples, _) = mixer.finish();
-        assert_eq!(samples[start as usize], 0.0);
-        assert!(samples[end as usize - 1].abs() < 0.05);
-        let peak = samples.iter().fold(0.0f32, |m, s| m.max(s.abs()));
-        assert!((peak - PEAK_CEILING).abs() < 1e-6);
-        // No jump between neighbouring samples larger than the fade step allows.
-        let step = samples
+        mixer.push(&speech, Join::ChapterStart, 1.0);
+        let target = LoudnessTarget {
+            integrated_lufs: -16.0,
+            true_peak_dbtp: -1.0,
+        };
+        let mixed = mixer.finish(&target).unwrap();
+        let (lufs, peak) = measure(&mixed.samples, rate).unwrap();
+        assert!(peak <= -1.0, "true peak {peak}");
+        assert!((lufs + 16.0).abs() < 1.0, "loudness {lufs}");
+        assert!((mixed.integrated_lufs - lufs).abs() < 1e-6);
+    }
+
+    #[test]
+    fn limiter_never_exceeds_the_ceiling_and_changes_gain_smoothly() {
+        let mut samples = tone(8000, 100.0, 500, 0.3);
+        samples[2000] = 1.0;
+        samples[2001] = -1.0;
+        let before = samples.clone();
+        limit(&mut samples, 0.5, 40);
+        assert!(samples.iter().all(|s| s.abs() <= 0.5 + 1e-6));
+        // Far from the burst the signal is untouched.
+        assert_eq!(samples[..1900], before[..1900]);
+        // The applied gain moves by small steps.
+        let gains: Vec<f32> = samples
+            .iter()
+            .zip(&before)
+            .filter(|(_, b)| b.abs() > 0.05)
+            .map(|(a, b)| a / b)
+            .collect();
+        let step = gains
             .windows(2)
             .map(|w| (w[1] - w[0]).abs())
             .fold(0.0, f32::max);
-        assert!(step < 0.05, "largest step {step}");
+        assert!(step < 0.05, "gain step {step}");
+    }
+
+    #[test]
+    fn prepared_sentences_are_trimmed_and_faded() {
+        let rate = 8000;
+        let mut raw = vec![0.0; 800];
+        raw.extend(vec![0.5; 1600]);
+        raw.extend(vec![0.0; 800]);
+        let prepared = prepare(
+            &Audio {
+                samples: raw,
+                sample_rate: rate,
+            },
+            rate,
+        )
+        .unwrap();
+        let margin = frames(rate, TRIM_MARGIN_MS);
+        assert_eq!(prepared.len(), 1600 + 2 * margin);
+        // A model output with speech to its very edges is padded to the same margins.
+        let edge = prepare(
+            &Audio {
+                samples: vec![0.5; 400],
+                sample_rate: rate,
+            },
+            rate,
+        )
+        .unwrap();
+        // (The fade makes the outermost samples silent, so they count as margin.)
+        assert!((396..=400).contains(&(edge.len() - 2 * margin)), "{}", edge.len());
+        assert!(edge[..margin].iter().all(|&s| s == 0.0));
+        // The cuts fall in the model's own silence, and the fades end at zero.
+        assert_eq!(prepared[0], 0.0);
+        assert_eq!(*prepared.last().unwrap(), 0.0);
+        assert!(prepared[..margin].iter().all(|s| s.abs() <= SILENCE_THRESHOLD));
     }
 }

@@ -410,6 +410,147 @@ fn sub_chunks(mut bytes: &[u8]) -> impl Iterator<Item = ([u8; 4], &[u8])> {
     })
 }
 
+/// One spoken sentence and where it sits in the episode, in frames.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct TimedSentence {
+    pub text: String,
+    pub start: f64,
+    pub end: f64,
+}
+
+/// One turn of the resolved script with its timing.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct TimedTurn {
+    pub speaker: String,
+    pub voice: String,
+    /// True for the narrator's reading of a title, which is not in the transcript.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub announcement: bool,
+    pub start: f64,
+    pub end: f64,
+    pub sentences: Vec<TimedSentence>,
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct TimedChapter {
+    pub title: String,
+    pub start: f64,
+    pub end: f64,
+    pub turns: Vec<TimedTurn>,
+}
+
+/// The resolved script of a rendered episode: every sentence with its start and end time
+/// (seconds) and its voice. Written as `EPISODE.script.json`; `recast play` reads it.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct TimedScript {
+    pub title: String,
+    pub language: String,
+    pub sample_rate: u32,
+    pub duration: f64,
+    pub chapters: Vec<TimedChapter>,
+}
+
+impl TimedScript {
+    /// Every sentence with its speaker, in order.
+    pub fn cues(&self) -> impl Iterator<Item = (&TimedTurn, &TimedSentence)> {
+        self.chapters
+            .iter()
+            .flat_map(|c| c.turns.iter())
+            .flat_map(|t| t.sentences.iter().map(move |s| (t, s)))
+    }
+
+    /// Reads `EPISODE.script.json`.
+    pub fn load(path: &Path) -> Result<TimedScript, OutputError> {
+        let text = std::fs::read_to_string(path).map_err(|source| OutputError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        serde_json::from_str(&text).map_err(|e| OutputError::NotWav {
+            path: path.to_path_buf(),
+            reason: format!("not a recast timing sidecar: {e}"),
+        })
+    }
+}
+
+/// The sidecar files written next to an episode.
+pub fn sidecar_paths(episode: &Path) -> [PathBuf; 4] {
+    let stem = episode.with_extension("");
+    let with = |suffix: &str| {
+        let mut name = stem.as_os_str().to_os_string();
+        name.push(suffix);
+        PathBuf::from(name)
+    };
+    [
+        with(".chapters.json"),
+        with(".srt"),
+        with(".vtt"),
+        with(".script.json"),
+    ]
+}
+
+/// Writes `EPISODE.chapters.json` (Podcasting 2.0, version 1.2.0), `EPISODE.srt`,
+/// `EPISODE.vtt` (one cue per sentence, with the speaker) and `EPISODE.script.json`.
+pub fn write_sidecars(episode: &Path, timed: &TimedScript) -> Result<Vec<PathBuf>, OutputError> {
+    let [chapters_path, srt_path, vtt_path, script_path] = sidecar_paths(episode);
+    let chapters = serde_json::json!({
+        "version": "1.2.0",
+        "chapters": timed.chapters.iter().map(|c| serde_json::json!({
+            "startTime": round_ms(c.start),
+            "endTime": round_ms(c.end),
+            "title": c.title,
+        })).collect::<Vec<_>>(),
+    });
+    let mut srt = String::new();
+    let mut vtt = String::from("WEBVTT\n\n");
+    for (index, (turn, sentence)) in timed.cues().enumerate() {
+        let text = format!("{}: {}", turn.speaker, sentence.text.replace('\n', " "));
+        srt.push_str(&format!(
+            "{}\n{} --> {}\n{}\n\n",
+            index + 1,
+            subtitle_time(sentence.start, ','),
+            subtitle_time(sentence.end, ','),
+            text
+        ));
+        vtt.push_str(&format!(
+            "{} --> {}\n<v {}>{}\n\n",
+            subtitle_time(sentence.start, '.'),
+            subtitle_time(sentence.end, '.'),
+            turn.speaker.replace(['<', '>'], ""),
+            sentence.text.replace('\n', " ").replace("-->", "->")
+        ));
+    }
+    let script = serde_json::to_string_pretty(timed).expect("timed script serialises") + "\n";
+    let chapters = serde_json::to_string_pretty(&chapters).expect("chapters serialise") + "\n";
+    for (path, text) in [
+        (&chapters_path, &chapters),
+        (&srt_path, &srt),
+        (&vtt_path, &vtt),
+        (&script_path, &script),
+    ] {
+        write_atomically(path, |file, tmp| {
+            file.write_all(text.as_bytes())
+                .map_err(|source| OutputError::Write {
+                    path: tmp.to_path_buf(),
+                    source,
+                })
+        })?;
+    }
+    Ok(vec![chapters_path, srt_path, vtt_path, script_path])
+}
+
+fn round_ms(seconds: f64) -> f64 {
+    (seconds * 1000.0).round() / 1000.0
+}
+
+/// `HH:MM:SS,mmm` (SRT) or `HH:MM:SS.mmm` (WebVTT).
+fn subtitle_time(seconds: f64, separator: char) -> String {
+    let total_ms = (seconds.max(0.0) * 1000.0).round() as u64;
+    let (h, rest) = (total_ms / 3_600_000, total_ms % 3_600_000);
+    let (m, rest) = (rest / 60_000, rest % 60_000);
+    let (s, ms) = (rest / 1000, rest % 1000);
+    format!("{h:02}:{m:02}:{s:02}{separator}{ms:03}")
+}
+
 /// Reads a WAV file's samples as mono f32 (channels averaged).
 pub fn read_samples(path: &Path) -> Result<(u32, Vec<f32>), OutputError> {
     let not_wav = |e: hound::Error| OutputError::NotWav {
@@ -485,6 +626,56 @@ mod tests {
         assert_eq!(rate, 24000);
         assert_eq!(back.len(), 251);
         assert!((back[30] - samples[30]).abs() < 1e-4);
+    }
+
+    #[test]
+    fn sidecars_are_written_next_to_the_episode() {
+        let dir = tempfile::tempdir().unwrap();
+        let episode = dir.path().join("show.wav");
+        let timed = TimedScript {
+            title: "T".into(),
+            language: "en".into(),
+            sample_rate: 24000,
+            duration: 3723.5,
+            chapters: vec![TimedChapter {
+                title: "One".into(),
+                start: 0.0,
+                end: 3723.5,
+                turns: vec![TimedTurn {
+                    speaker: "Host".into(),
+                    voice: "v".into(),
+                    announcement: false,
+                    start: 1.0,
+                    end: 3723.0,
+                    sentences: vec![TimedSentence {
+                        text: "Hello --> there.".into(),
+                        start: 1.0,
+                        end: 3723.25,
+                    }],
+                }],
+            }],
+        };
+        let paths = write_sidecars(&episode, &timed).unwrap();
+        let names: Vec<_> = paths
+            .iter()
+            .map(|p| p.file_name().unwrap().to_str().unwrap().to_string())
+            .collect();
+        assert_eq!(
+            names,
+            ["show.chapters.json", "show.srt", "show.vtt", "show.script.json"]
+        );
+        let srt = std::fs::read_to_string(&paths[1]).unwrap();
+        assert_eq!(
+            srt,
+            "1\n00:00:01,000 --> 01:02:03,250\nHost: Hello --> there.\n\n"
+        );
+        let vtt = std::fs::read_to_string(&paths[2]).unwrap();
+        assert!(vtt.starts_with("WEBVTT\n\n00:00:01.000 --> 01:02:03.250\n<v Host>Hello -> there.\n"));
+        let chapters: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&paths[0]).unwrap()).unwrap();
+        assert_eq!(chapters["version"], "1.2.0");
+        assert_eq!(chapters["chapters"][0]["endTime"], 3723.5);
+        assert_eq!(TimedScript::load(&paths[3]).unwrap(), timed);
     }
 
     #[test]

@@ -2,8 +2,10 @@
 //! -> mix -> episode WAV and clips, with a progress bar and a summary.
 
 use crate::cast::{self, Assignment, Candidate, Cast, CastError};
-use crate::mix::{Join, MixError, Mixer, Pauses};
-use crate::output::{self, ChapterMark, Episode, OutputError};
+use crate::mix::{self, Join, LoudnessTarget, MixError, Mixer, Pauses, SpeakerLevels};
+use crate::output::{
+    self, ChapterMark, Episode, OutputError, TimedChapter, TimedScript, TimedSentence, TimedTurn,
+};
 use crate::script::{Script, ScriptError};
 use crate::synth::{self, Engine, PiperEngine, SynthError};
 use crate::text;
@@ -68,6 +70,10 @@ pub struct RenderConfig {
     pub data_dir: PathBuf,
     /// Show a progress bar (on a terminal).
     pub progress: bool,
+    pub loudness: LoudnessTarget,
+    pub announce: Announce,
+    /// Write the chapters JSON, subtitles and timed script next to the episode.
+    pub sidecars: bool,
 }
 
 /// Output sample rate: 24 kHz keeps the full band of every voice recast ships (Piper medium
@@ -125,6 +131,18 @@ impl RenderConfig {
             return config(format!(
                 "--rate {} is out of range; use 8000 to 96000 Hz (default {DEFAULT_RATE})",
                 self.rate
+            ));
+        }
+        let loudness = self.loudness.integrated_lufs;
+        if !(-40.0..=-6.0).contains(&loudness) {
+            return config(format!(
+                "--loudness {loudness} LUFS is out of range; use -40 to -6 (e.g. -16 for podcasts)"
+            ));
+        }
+        let peak = self.loudness.true_peak_dbtp;
+        if !(-12.0..=0.0).contains(&peak) {
+            return config(format!(
+                "--true-peak {peak} dBTP is out of range; use -12 to 0 (e.g. -1)"
             ));
         }
         if self.max_chars < 20 {
@@ -201,9 +219,11 @@ fn quality_rank(quality: &str) -> i32 {
     }
 }
 
-/// Casts a script: its own cast table first, then the config's choices.
-pub fn cast_script(
+/// Casts a script's speakers (plus any extra, such as the narrator of announcements): the
+/// script's own cast table first, then the config's choices.
+pub fn cast_speakers(
     script: &Script,
+    speakers: &[String],
     extra: &[Assignment],
     catalog: &Catalog,
     installed: &[InstalledVoice],
@@ -219,11 +239,21 @@ pub fn cast_script(
         .collect();
     assignments.extend_from_slice(extra);
     Ok(cast::resolve(
-        &script.speakers(),
+        speakers,
         &script.language,
         &assignments,
         &candidates(catalog, installed),
     )?)
+}
+
+/// Casts a script's own speakers.
+pub fn cast_script(
+    script: &Script,
+    extra: &[Assignment],
+    catalog: &Catalog,
+    installed: &[InstalledVoice],
+) -> Result<Cast, RenderError> {
+    cast_speakers(script, &script.speakers(), extra, catalog, installed)
 }
 
 /// Loads the engine of an installed voice with its own session.
@@ -313,6 +343,9 @@ pub struct RenderSummary {
     pub unspoken: Vec<(String, String)>,
     pub skipped_lines: usize,
     pub clips: Vec<PathBuf>,
+    pub sidecars: Vec<PathBuf>,
+    pub integrated_lufs: f64,
+    pub true_peak_dbtp: f64,
     pub warnings: Vec<String>,
     pub elapsed: Duration,
 }
@@ -346,106 +379,238 @@ fn describe_entry(entry: &crate::script::CastEntry) -> String {
     }
 }
 
-/// Renders INPUT to a chaptered WAV (and clips), end to end.
-pub fn render(config: &RenderConfig) -> Result<RenderSummary, RenderError> {
-    config.validate()?;
-    let started = Instant::now();
-    let loaded = load_input(&config.input)?;
-    let script = &loaded.script;
-    let catalog = Catalog::builtin();
-    let installed = voices::installed(&catalog, &config.data_dir);
-    let cast = cast_script(script, &config.cast, &catalog, &installed)?;
-    synth::init_runtime(&config.data_dir)?;
+/// Whether the narrator reads the episode and chapter titles.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Announce {
+    /// On when the script has more than one chapter.
+    Auto,
+    On,
+    Off,
+}
 
-    let pieces: Vec<Vec<Vec<text::Sentence>>> = script
-        .chapters
-        .iter()
-        .map(|chapter| {
-            chapter
-                .turns
-                .iter()
-                .map(|turn| text::sentences(&turn.text, config.max_chars))
-                .collect()
-        })
-        .collect();
-    let total: usize = pieces
-        .iter()
-        .flatten()
-        .flatten()
-        .filter(|s| s.speakable)
-        .count();
-    if total == 0 {
-        return Err(RenderError::NothingToSay);
-    }
-    let bar = if config.progress {
-        progress_bar(total as u64)
-    } else {
-        indicatif::ProgressBar::hidden()
-    };
+/// One piece of speech in episode order, before synthesis.
+struct Planned<'s> {
+    chapter: usize,
+    /// Index of the turn in its chapter; `None` for an announcement.
+    turn: Option<usize>,
+    speaker: &'s str,
+    text: String,
+    join: Join,
+}
 
-    let mut voices = Voices::new(&installed, config.threads);
-    let mut mixer = Mixer::new(config.rate, config.pauses);
-    let mut unspoken = Vec::new();
-    for (chapter, chapter_pieces) in script.chapters.iter().zip(&pieces) {
-        mixer.begin_chapter(&chapter.title);
-        bar.set_message(chapter.title.clone());
-        let mut previous_speaker: Option<&str> = None;
-        for (turn, sentences) in chapter.turns.iter().zip(chapter_pieces) {
-            let entry = cast
-                .voice_of(&turn.speaker)
-                .expect("the cast covers every speaker of the script");
+/// Lays out everything to be spoken, in order, with the join before each sentence.
+fn plan<'s>(
+    script: &'s Script,
+    narrator: &'s str,
+    announce: bool,
+    max_chars: usize,
+    unspoken: &mut Vec<(String, String)>,
+) -> Vec<Planned<'s>> {
+    let mut items = Vec::new();
+    for (c, chapter) in script.chapters.iter().enumerate() {
+        let mut previous: Option<&str> = None;
+        let mut announcements = Vec::new();
+        if announce {
+            if c == 0 && !script.title.is_empty() {
+                announcements.push(script.title.clone());
+            }
+            if !(c == 0 && chapter.title == crate::script::intro_title(&script.language)) {
+                announcements.push(chapter.title.clone());
+            }
+        }
+        for title in announcements {
+            for sentence in text::sentences(&title, max_chars) {
+                if sentence.speakable {
+                    items.push(Planned {
+                        chapter: c,
+                        turn: None,
+                        speaker: narrator,
+                        text: sentence.text,
+                        join: if previous.is_some() {
+                            Join::Sentence
+                        } else {
+                            Join::ChapterStart
+                        },
+                    });
+                    previous = Some(narrator);
+                }
+            }
+        }
+        for (t, turn) in chapter.turns.iter().enumerate() {
             let mut first_in_turn = true;
-            for sentence in sentences {
+            for sentence in text::sentences(&turn.text, max_chars) {
                 if !sentence.speakable {
-                    unspoken.push((turn.speaker.clone(), sentence.text.clone()));
+                    unspoken.push((turn.speaker.clone(), sentence.text));
                     continue;
                 }
-                let join = match (previous_speaker, first_in_turn) {
+                let join = match (previous, first_in_turn) {
                     (None, _) => Join::ChapterStart,
                     (Some(_), false) => Join::Sentence,
                     (Some(prev), true) if prev == turn.speaker => Join::Turn,
                     (Some(_), true) => Join::SpeakerChange,
                 };
-                let audio = voices.speak(entry, &sentence.text)?;
-                mixer.push(&audio, join)?;
-                previous_speaker = Some(&turn.speaker);
+                items.push(Planned {
+                    chapter: c,
+                    turn: Some(t),
+                    speaker: &turn.speaker,
+                    text: sentence.text,
+                    join,
+                });
+                previous = Some(&turn.speaker);
                 first_in_turn = false;
-                bar.inc(1);
             }
         }
     }
-    bar.finish_and_clear();
+    items
+}
 
-    let rate = mixer.rate();
-    let (samples, chapters) = mixer.finish();
+/// Renders INPUT to a chaptered WAV (and clips and sidecars), end to end.
+pub fn render(config: &RenderConfig) -> Result<RenderSummary, RenderError> {
+    config.validate()?;
+    let started = Instant::now();
+    let loaded = load_input(&config.input)?;
+    let script = &loaded.script;
+    let announce = match config.announce {
+        Announce::Auto => script.chapters.len() > 1,
+        Announce::On => true,
+        Announce::Off => false,
+    };
+    let narrator = crate::script::DEFAULT_NARRATOR;
+    let mut speakers = script.speakers();
+    if announce && !speakers.iter().any(|s| s == narrator) {
+        speakers.insert(0, narrator.to_string());
+    }
+    let catalog = Catalog::builtin();
+    let installed = voices::installed(&catalog, &config.data_dir);
+    let cast = cast_speakers(script, &speakers, &config.cast, &catalog, &installed)?;
+    synth::init_runtime(&config.data_dir)?;
+
+    let mut unspoken = Vec::new();
+    let items = plan(script, narrator, announce, config.max_chars, &mut unspoken);
+    if items.is_empty() {
+        return Err(RenderError::NothingToSay);
+    }
+    let bar = if config.progress {
+        progress_bar(items.len() as u64)
+    } else {
+        indicatif::ProgressBar::hidden()
+    };
+
+    // Synthesise everything first: every speaker's level is measured over all their
+    // sentences before any gain is set.
+    let mut voices = Voices::new(&installed, config.threads);
+    let mut levels = SpeakerLevels::new(config.rate);
+    let mut prepared = Vec::with_capacity(items.len());
+    for item in &items {
+        bar.set_message(script.chapters[item.chapter].title.clone());
+        let entry = cast
+            .voice_of(item.speaker)
+            .expect("the cast covers every speaker");
+        let audio = voices.speak(entry, &item.text)?;
+        let speech = mix::prepare(&audio, config.rate)?;
+        levels.add(item.speaker, &speech)?;
+        prepared.push(speech);
+        bar.inc(1);
+    }
+    bar.finish_and_clear();
+    let gains = levels.gains(config.loudness.integrated_lufs);
+
+    let mut mixer = Mixer::new(config.rate, config.pauses);
+    let mut timed = TimedScript {
+        title: script.title.clone(),
+        language: script.language.clone(),
+        sample_rate: config.rate,
+        duration: 0.0,
+        chapters: Vec::new(),
+    };
+    let seconds = |frames: u64| frames as f64 / f64::from(config.rate);
+    for (item, speech) in items.iter().zip(&prepared) {
+        if timed.chapters.len() <= item.chapter {
+            let title = &script.chapters[item.chapter].title;
+            mixer.begin_chapter(title);
+            timed.chapters.push(TimedChapter {
+                title: title.clone(),
+                start: seconds(mixer.position()),
+                end: 0.0,
+                turns: Vec::new(),
+            });
+        }
+        let gain = gains.get(item.speaker).copied().unwrap_or(1.0);
+        let (start, end) = mixer.push(speech, item.join, gain);
+        // Timing covers the speech itself, not the silent trim margins around it.
+        let margin = (u64::from(config.rate) * u64::from(mix::TRIM_MARGIN_MS) / 1000)
+            .min((end - start) / 2);
+        let sentence = TimedSentence {
+            text: item.text.clone(),
+            start: seconds(start + margin),
+            end: seconds(end - margin),
+        };
+        let chapter = timed.chapters.last_mut().expect("pushed above");
+        let same_turn = chapter.turns.last().is_some_and(|t| {
+            t.speaker == item.speaker && item.join == Join::Sentence
+        });
+        if same_turn {
+            let turn = chapter.turns.last_mut().expect("checked");
+            turn.end = sentence.end;
+            turn.sentences.push(sentence);
+        } else {
+            chapter.turns.push(TimedTurn {
+                speaker: item.speaker.to_string(),
+                voice: cast.voice_of(item.speaker).map(describe_entry).unwrap_or_default(),
+                announcement: item.turn.is_none(),
+                start: sentence.start,
+                end: sentence.end,
+                sentences: vec![sentence],
+            });
+        }
+    }
+    let mixed = mixer.finish(&config.loudness)?;
+    let rate = config.rate;
+    for (timed_chapter, mark) in timed.chapters.iter_mut().zip(&mixed.chapters) {
+        timed_chapter.start = seconds(mark.start);
+        timed_chapter.end = seconds(mark.start + mark.frames);
+    }
+    timed.duration = seconds(mixed.samples.len() as u64);
+
     let episode = Episode {
         sample_rate: rate,
-        samples: &samples,
-        chapters: &chapters,
+        samples: &mixed.samples,
+        chapters: &mixed.chapters,
     };
     output::write_wav(&config.output, &episode)?;
     let clips = match &config.clips {
         Some(dir) => output::write_clips(dir, &episode)?,
         None => Vec::new(),
     };
+    let sidecars = if config.sidecars {
+        output::write_sidecars(&config.output, &timed)?
+    } else {
+        Vec::new()
+    };
     Ok(RenderSummary {
         output: config.output.clone(),
         title: script.title.clone(),
-        duration: frames_to_duration(samples.len() as u64, rate),
+        duration: frames_to_duration(mixed.samples.len() as u64, rate),
         sample_rate: rate,
-        chapters: chapters.iter().map(|c| chapter_summary(c, rate)).collect(),
-        voices: script
-            .speakers()
-            .into_iter()
+        chapters: mixed
+            .chapters
+            .iter()
+            .map(|c| chapter_summary(c, rate))
+            .collect(),
+        voices: speakers
+            .iter()
             .map(|s| {
-                let voice = cast.voice_of(&s).map(describe_entry).unwrap_or_default();
-                (s, voice)
+                let voice = cast.voice_of(s).map(describe_entry).unwrap_or_default();
+                (s.clone(), voice)
             })
             .collect(),
-        sentences: total,
+        sentences: items.len(),
         unspoken,
         skipped_lines: loaded.skipped.len(),
         clips,
+        sidecars,
+        integrated_lufs: mixed.integrated_lufs,
+        true_peak_dbtp: mixed.true_peak_dbtp,
         warnings: cast.warnings.clone(),
         elapsed: started.elapsed(),
     })
@@ -510,18 +675,14 @@ pub fn say(
             continue;
         }
         let audio = voices.speak(entry, &sentence.text)?;
-        let join = if first {
-            Join::ChapterStart
-        } else {
-            Join::Sentence
-        };
-        mixer.push(&audio, join)?;
+        let join = if first { Join::ChapterStart } else { Join::Sentence };
+        mixer.push(&mix::prepare(&audio, rate)?, join, 1.0);
         first = false;
     }
     if first {
         return Err(RenderError::NothingToSay);
     }
-    let (samples, _) = mixer.finish();
+    let samples = mixer.finish(&LoudnessTarget::default())?.samples;
     Ok((samples, rate))
 }
 

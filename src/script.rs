@@ -128,7 +128,7 @@ pub struct VoiceSettings {
 /// rather than the episode title: the title is announced once for the whole episode, and a
 /// chapter list whose first entry repeats the episode name reads like a mistake in podcast
 /// players.
-fn intro_title(language: &str) -> &'static str {
+pub fn intro_title(language: &str) -> &'static str {
     match language {
         "zh" => "引言",
         "ja" => "イントロ",

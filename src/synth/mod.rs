@@ -5,6 +5,8 @@ use crate::script::VoiceSettings;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, OnceLock};
 
+pub mod piper_pinyin;
+
 #[derive(Debug, thiserror::Error)]
 pub enum SynthError {
     #[error(
