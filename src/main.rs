@@ -105,15 +105,19 @@ enum Command {
         /// The episode WAV.
         file: PathBuf,
     },
-    /// Preview a WAV with chapter navigation (space, n/p, left/right, q).
+    /// Preview a WAV with chapter and turn navigation (space, n/p, up/down, left/right, q).
     Play {
         file: PathBuf,
         /// Start at chapter N (1-based).
         #[arg(long, conflicts_with = "from")]
         chapter: Option<usize>,
         /// Start at a time: MM:SS, H:MM:SS or seconds.
-        #[arg(long, value_name = "TIME")]
+        #[arg(long, value_name = "TIME", conflicts_with = "turn")]
         from: Option<String>,
+        /// Start at turn N (1-based, counted over the whole episode; needs the
+        /// .script.json sidecar that `recast render` writes).
+        #[arg(long, conflicts_with = "chapter")]
+        turn: Option<usize>,
     },
     /// Synthesise a piece of text in one voice.
     Say {
@@ -270,11 +274,13 @@ fn run(cli: Cli) -> Result<()> {
             file,
             chapter,
             from,
+            turn,
         } => {
-            let start = match (chapter, from) {
-                (Some(n), _) => StartAt::Chapter(n),
-                (None, Some(t)) => StartAt::Time(play::parse_time(&t)?),
-                (None, None) => StartAt::Beginning,
+            let start = match (chapter, from, turn) {
+                (Some(n), _, _) => StartAt::Chapter(n),
+                (_, Some(t), _) => StartAt::Time(play::parse_time(&t)?),
+                (_, _, Some(n)) => StartAt::Turn(n),
+                _ => StartAt::Beginning,
             };
             play::play(&file, start)?;
             Ok(())

@@ -48,6 +48,8 @@ pub enum StartAt {
     Chapter(usize),
     /// Offset from the start of the file.
     Time(Duration),
+    /// 1-based turn number over the whole episode (needs the `.script.json` sidecar).
+    Turn(usize),
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -102,6 +104,22 @@ pub enum PlayError {
         requested: Duration,
         total: Duration,
     },
+
+    #[error(
+        "{} has {count} turns and no turn {requested}; pass --turn with a number from 1 to {count}",
+        .path.display()
+    )]
+    NoSuchTurn {
+        path: PathBuf,
+        requested: usize,
+        count: usize,
+    },
+
+    #[error(
+        "--turn needs the timing sidecar {} written by `recast render`; render the episode again with sidecars, or use --chapter or --from",
+        .sidecar.display()
+    )]
+    NoTiming { sidecar: PathBuf },
 
     #[error(
         "invalid time \"{input}\": {reason}; write it as MM:SS, H:MM:SS or plain seconds, optionally with a fraction (e.g. 12:30, 1:02:03 or 95.5)"
@@ -252,12 +270,23 @@ pub struct Chapter {
     pub start: Duration,
 }
 
-/// Chapters and total length of one file, and the navigation maths on top of them.
-/// Positions are passed in, so this holds no playback state and needs no sound card.
+/// One turn of speech, from the timing sidecar.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Turn {
+    pub speaker: String,
+    pub start: Duration,
+    /// Sentences: start, end, text.
+    pub sentences: Vec<(Duration, Duration, String)>,
+}
+
+/// Chapters (and, with the timing sidecar, turns and sentences) and total length of one
+/// file, and the navigation maths on top of them. Positions are passed in, so this holds
+/// no playback state and needs no sound card.
 #[derive(Debug, Clone)]
 pub struct Navigator {
     path: PathBuf,
     chapters: Vec<Chapter>,
+    turns: Vec<Turn>,
     total: Duration,
 }
 
@@ -298,8 +327,67 @@ impl Navigator {
         Navigator {
             path: path.to_path_buf(),
             chapters,
+            turns: Vec::new(),
             total,
         }
+    }
+
+    /// Adds the turns and sentences of the episode's `.script.json` sidecar.
+    pub fn with_timing(mut self, timed: &output::TimedScript) -> Navigator {
+        let at = |seconds: f64| Duration::from_secs_f64(seconds.max(0.0));
+        self.turns = timed
+            .chapters
+            .iter()
+            .flat_map(|c| c.turns.iter())
+            .map(|t| Turn {
+                speaker: t.speaker.clone(),
+                start: at(t.start),
+                sentences: t
+                    .sentences
+                    .iter()
+                    .map(|s| (at(s.start), at(s.end), s.text.clone()))
+                    .collect(),
+            })
+            .collect();
+        self.turns.sort_by_key(|t| t.start);
+        self
+    }
+
+    pub fn turns(&self) -> &[Turn] {
+        &self.turns
+    }
+
+    /// The turn playing at `pos` (the last one started), 0-based.
+    pub fn turn_at(&self, pos: Duration) -> Option<usize> {
+        self.turns
+            .partition_point(|t| t.start <= pos.saturating_add(SNAP))
+            .checked_sub(1)
+    }
+
+    /// Start of the next turn; `None` in the last one (or without timing).
+    pub fn next_turn(&self, pos: Duration) -> Option<Duration> {
+        let next = self.turn_at(pos).map_or(0, |i| i + 1);
+        self.turns.get(next).map(|t| t.start)
+    }
+
+    /// Like [`prev_chapter`](Self::prev_chapter), for turns.
+    pub fn prev_turn(&self, pos: Duration) -> Option<Duration> {
+        let i = self.turn_at(pos)?;
+        let start = self.turns[i].start;
+        Some(if pos.saturating_sub(start) > RESTART_THRESHOLD || i == 0 {
+            start
+        } else {
+            self.turns[i - 1].start
+        })
+    }
+
+    /// Speaker and sentence being spoken at `pos`, if any (not during pauses).
+    pub fn speaking_at(&self, pos: Duration) -> Option<(&str, &str)> {
+        let turn = &self.turns[self.turn_at(pos)?];
+        turn.sentences
+            .iter()
+            .find(|(start, end, _)| *start <= pos && pos < *end)
+            .map(|(_, _, text)| (turn.speaker.as_str(), text.as_str()))
     }
 
     /// From the markers read by [`output::read_chapters`] (frame positions at
@@ -346,6 +434,15 @@ impl Navigator {
                 path: self.path.clone(),
                 requested: t,
                 total: self.total,
+            }),
+            StartAt::Turn(_) if self.turns.is_empty() => Err(PlayError::NoTiming {
+                sidecar: sidecar_of(&self.path),
+            }),
+            StartAt::Turn(n) if n >= 1 && n <= self.turns.len() => Ok(self.turns[n - 1].start),
+            StartAt::Turn(n) => Err(PlayError::NoSuchTurn {
+                path: self.path.clone(),
+                requested: n,
+                count: self.turns.len(),
             }),
         }
     }
@@ -439,16 +536,22 @@ impl Navigator {
         let tail = self.status_tail(pos, paused);
         let fixed = display_width(&head) + display_width(&tail) + 2;
         let room = columns.saturating_sub(fixed);
-        let line = format!("{head} {} {tail}", truncate_to_width(title, room));
+        let line = format!("{head} {} {tail}", truncate_to_width(&title, room));
         // If even the fixed parts do not fit, cut the whole line.
         truncate_to_width(&line, columns)
     }
 
-    fn status_parts(&self, pos: Duration) -> (String, &str) {
+    /// The fixed head (`[2/7]`) and the part that may be shortened: the chapter title and,
+    /// with timing, who is speaking and what.
+    fn status_parts(&self, pos: Duration) -> (String, String) {
         let count = self.chapters.len();
-        match self.chapter_at(pos) {
-            Some((i, title)) => (format!("[{}/{count}]", i + 1), title),
-            None => (format!("[-/{count}]"), ""),
+        let (head, title) = match self.chapter_at(pos) {
+            Some((i, title)) => (format!("[{}/{count}]", i + 1), title.to_string()),
+            None => (format!("[-/{count}]"), String::new()),
+        };
+        match self.speaking_at(pos) {
+            Some((speaker, sentence)) => (head, format!("{title} · {speaker}: {sentence}")),
+            None => (head, title),
         }
     }
 
@@ -527,12 +630,15 @@ pub enum Command {
     TogglePause,
     NextChapter,
     PreviousChapter,
+    NextTurn,
+    PreviousTurn,
     /// Relative seek, in seconds.
     Seek(i64),
     Quit,
 }
 
-/// Space pause/resume, `n`/`p` next/previous chapter, left/right -/+10 s,
+/// Space pause/resume, `n`/`p` next/previous chapter, down/up (or `]`/`[`) next/previous
+/// turn, left/right -/+10 s,
 /// `q`/Esc/Ctrl-C quit. Key releases and other keys map to nothing.
 pub fn command_for(key: KeyEvent) -> Option<Command> {
     if key.kind == KeyEventKind::Release {
@@ -549,6 +655,8 @@ pub fn command_for(key: KeyEvent) -> Option<Command> {
         KeyCode::Char(' ') => Some(Command::TogglePause),
         KeyCode::Char('n' | 'N') => Some(Command::NextChapter),
         KeyCode::Char('p' | 'P') => Some(Command::PreviousChapter),
+        KeyCode::Down | KeyCode::Char(']') => Some(Command::NextTurn),
+        KeyCode::Up | KeyCode::Char('[') => Some(Command::PreviousTurn),
         KeyCode::Left => Some(Command::Seek(-SEEK_STEP_SECS)),
         KeyCode::Right => Some(Command::Seek(SEEK_STEP_SECS)),
         KeyCode::Char('q' | 'Q') | KeyCode::Esc => Some(Command::Quit),
@@ -719,7 +827,11 @@ pub fn play(path: &Path, start: StartAt) -> Result<(), PlayError> {
         path: path.to_path_buf(),
         source,
     })?;
-    let nav = Navigator::from_marks(path, info.sample_rate, &info.chapters, total);
+    let mut nav = Navigator::from_marks(path, info.sample_rate, &info.chapters, total);
+    // The timing sidecar is optional: without it playback works by chapter and time.
+    if let Ok(timed) = output::TimedScript::load(&sidecar_of(path)) {
+        nav = nav.with_timing(&timed);
+    }
     let start_pos = nav.start_position(start)?;
 
     let mut device =
@@ -742,6 +854,11 @@ pub fn play(path: &Path, start: StartAt) -> Result<(), PlayError> {
     };
     player.stop();
     result
+}
+
+/// `EPISODE.script.json` next to `EPISODE.wav`.
+pub fn sidecar_of(path: &Path) -> PathBuf {
+    output::sidecar_paths(path)[3].clone()
 }
 
 fn seek_player(player: &rodio::Player, path: &Path, pos: Duration) -> Result<(), PlayError> {
@@ -826,7 +943,7 @@ fn interactive(player: &rodio::Player, nav: &Navigator, path: &Path) -> Result<(
     let mut out = io::stdout();
     let _ = writeln!(
         out,
-        "space pause/resume · n/p next/previous chapter · ←/→ -/+{SEEK_STEP_SECS} s · q quit"
+        "space pause/resume · n/p next/previous chapter · ↓/↑ next/previous turn · ←/→ -/+{SEEK_STEP_SECS} s · q quit"
     );
     let _guard = TerminalGuard::enable()?;
     let term_err = |source| PlayError::Terminal { source };
@@ -870,6 +987,16 @@ fn interactive(player: &rodio::Player, nav: &Navigator, path: &Path) -> Result<(
                 }
             }
             Command::PreviousChapter => seek_player(player, path, nav.prev_chapter(pos))?,
+            Command::NextTurn => {
+                if let Some(target) = nav.next_turn(pos) {
+                    seek_player(player, path, target)?;
+                }
+            }
+            Command::PreviousTurn => {
+                if let Some(target) = nav.prev_turn(pos) {
+                    seek_player(player, path, target)?;
+                }
+            }
             Command::Seek(delta) => seek_player(player, path, nav.seek(pos, delta))?,
         }
         last_draw = None;
@@ -919,6 +1046,91 @@ mod tests {
     }
 
     // ----- time parsing -----
+
+    fn timed_nav() -> Navigator {
+        let sentence = |text: &str, start: f64, end: f64| output::TimedSentence {
+            text: text.into(),
+            start,
+            end,
+        };
+        let turn = |speaker: &str, sentences: Vec<output::TimedSentence>| output::TimedTurn {
+            speaker: speaker.into(),
+            voice: "v".into(),
+            announcement: false,
+            start: sentences[0].start,
+            end: sentences.last().unwrap().end,
+            sentences,
+        };
+        let timed = output::TimedScript {
+            title: "t".into(),
+            language: "zh".into(),
+            sample_rate: 24000,
+            duration: 120.0,
+            chapters: vec![
+                output::TimedChapter {
+                    title: "一".into(),
+                    start: 0.0,
+                    end: 60.0,
+                    turns: vec![
+                        turn(
+                            "主持人",
+                            vec![sentence("你好。", 1.0, 2.0), sentence("请讲。", 2.5, 4.0)],
+                        ),
+                        turn("Ilya", vec![sentence("好的。", 5.0, 30.0)]),
+                    ],
+                },
+                output::TimedChapter {
+                    title: "二".into(),
+                    start: 60.0,
+                    end: 120.0,
+                    turns: vec![turn("主持人", vec![sentence("再见。", 61.0, 62.0)])],
+                },
+            ],
+        };
+        Navigator::new(
+            Path::new("ep.wav"),
+            vec![ch("一", 0.0), ch("二", 60.0)],
+            secs(120.0),
+        )
+        .with_timing(&timed)
+    }
+
+    #[test]
+    fn turn_navigation_follows_the_sidecar() {
+        let nav = timed_nav();
+        assert_eq!(nav.turns().len(), 3);
+        assert_eq!(nav.turn_at(secs(0.5)), None);
+        assert_eq!(nav.turn_at(secs(3.0)), Some(0));
+        assert_eq!(nav.next_turn(secs(3.0)), Some(secs(5.0)));
+        assert_eq!(nav.next_turn(secs(0.0)), Some(secs(1.0)));
+        assert_eq!(nav.next_turn(secs(70.0)), None);
+        // More than the restart threshold into a turn: back to its start; else the previous.
+        assert_eq!(nav.prev_turn(secs(20.0)), Some(secs(5.0)));
+        assert_eq!(nav.prev_turn(secs(6.0)), Some(secs(1.0)));
+        assert_eq!(nav.start_position(StartAt::Turn(3)).unwrap(), secs(61.0));
+        let err = nav
+            .start_position(StartAt::Turn(4))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("has 3 turns"), "{err}");
+        let untimed = Navigator::new(Path::new("ep.wav"), vec![], secs(10.0));
+        let err = untimed
+            .start_position(StartAt::Turn(1))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("ep.script.json"), "{err}");
+    }
+
+    #[test]
+    fn status_line_shows_who_is_speaking() {
+        let nav = timed_nav();
+        assert_eq!(nav.speaking_at(secs(2.2)), None);
+        assert_eq!(nav.speaking_at(secs(3.0)), Some(("主持人", "请讲。")));
+        let line = nav.status_line(secs(10.0), false);
+        assert!(line.contains("一 · Ilya: 好的。"), "{line}");
+        let fitted = nav.status_line_fitted(secs(10.0), false, 30);
+        assert!(fitted.contains("02:00"), "{fitted}");
+    }
 
     #[test]
     fn parse_time_accepts_the_documented_forms() {
@@ -1262,6 +1474,10 @@ mod tests {
         assert_eq!(key(Right), Some(Command::Seek(10)));
         assert_eq!(key(Char('q')), Some(Command::Quit));
         assert_eq!(key(Esc), Some(Command::Quit));
+        assert_eq!(key(Down), Some(Command::NextTurn));
+        assert_eq!(key(Char(']')), Some(Command::NextTurn));
+        assert_eq!(key(Up), Some(Command::PreviousTurn));
+        assert_eq!(key(Char('[')), Some(Command::PreviousTurn));
         assert_eq!(
             command_for(KeyEvent::new(Char('N'), KeyModifiers::SHIFT)),
             Some(Command::NextChapter)

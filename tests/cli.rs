@@ -193,6 +193,26 @@ fn render_two_speakers_end_to_end_with_real_voice() {
 
     check_sidecars(&wav, &info, &samples);
     check_loudness(&wav, &samples);
+
+    // The player reads the timing sidecar: turn navigation works on the rendered episode.
+    std::fs::write(dir.path().join(".asoundrc"), "pcm.!default { type null }\n").unwrap();
+    recast()
+        .env("HOME", dir.path())
+        .arg("play")
+        .arg(&wav)
+        .args(["--turn", "6"])
+        .timeout(std::time::Duration::from_secs(120))
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("[2/3] The long one"));
+    recast()
+        .env("HOME", dir.path())
+        .arg("play")
+        .arg(&wav)
+        .args(["--turn", "99"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("no turn 99"));
 }
 
 fn ffmpeg_ebur128(wav: &Path) -> (f64, f64) {
@@ -206,7 +226,12 @@ fn ffmpeg_ebur128(wav: &Path) -> (f64, f64) {
     let summary = &log[log.rfind("Summary:").expect("ebur128 summary")..];
     let value = |label: &str| -> f64 {
         let at = summary.find(label).unwrap() + label.len();
-        summary[at..].split_whitespace().next().unwrap().parse().unwrap()
+        summary[at..]
+            .split_whitespace()
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap()
     };
     (value("I:"), value("Peak:"))
 }
@@ -215,7 +240,10 @@ fn ffmpeg_ebur128(wav: &Path) -> (f64, f64) {
 /// speaker ends up within 1 LU of the others.
 fn check_loudness(wav: &Path, samples: &[f32]) {
     let (integrated, peak) = ffmpeg_ebur128(wav);
-    assert!((integrated + 16.0).abs() <= 0.5, "integrated {integrated} LUFS");
+    assert!(
+        (integrated + 16.0).abs() <= 0.5,
+        "integrated {integrated} LUFS"
+    );
     assert!(peak <= -1.0, "true peak {peak} dBTP");
 
     let timed = recast::output::TimedScript::load(&wav.with_extension("script.json")).unwrap();
@@ -223,7 +251,10 @@ fn check_loudness(wav: &Path, samples: &[f32]) {
     let dir = tempfile::tempdir().unwrap();
     let mut by_speaker: std::collections::BTreeMap<&str, Vec<f32>> = Default::default();
     for (turn, sentence) in timed.cues() {
-        let (a, b) = ((sentence.start * rate) as usize, (sentence.end * rate) as usize);
+        let (a, b) = (
+            (sentence.start * rate) as usize,
+            (sentence.end * rate) as usize,
+        );
         by_speaker
             .entry(turn.speaker.as_str())
             .or_default()
@@ -253,9 +284,10 @@ fn check_loudness(wav: &Path, samples: &[f32]) {
 /// chapter, and no click where sentences were cut.
 fn check_sidecars(wav: &Path, info: &recast::output::WavInfo, samples: &[f32]) {
     let rate = f64::from(info.sample_rate);
-    let chapters: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(wav.with_extension("chapters.json")).unwrap())
-            .unwrap();
+    let chapters: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(wav.with_extension("chapters.json")).unwrap(),
+    )
+    .unwrap();
     assert_eq!(chapters["version"], "1.2.0");
     let listed = chapters["chapters"].as_array().unwrap();
     assert_eq!(listed.len(), info.chapters.len());
@@ -288,7 +320,10 @@ fn check_sidecars(wav: &Path, info: &recast::output::WavInfo, samples: &[f32]) {
     // less than 0.01 per sample (-40 dBFS): the cuts fall in faded silence.
     let margin = (0.020 * rate) as usize;
     for (_, s) in &cues {
-        for cut in [(s.start * rate) as usize - margin, (s.end * rate) as usize + margin] {
+        for cut in [
+            (s.start * rate) as usize - margin,
+            (s.end * rate) as usize + margin,
+        ] {
             let window = &samples[cut.saturating_sub(48)..(cut + 48).min(samples.len())];
             let step = window
                 .windows(2)
