@@ -47,7 +47,8 @@ enum Command {
     Render {
         /// A transcript (.md, .txt) or a script written by `recast script` (.json, .toml).
         input: PathBuf,
-        /// The episode WAV to write.
+        /// The episode to write: .wav (chaptered), .flac, .mp3 (ID3 chapters), or with ffmpeg
+        /// installed .m4a, .m4b, .opus.
         #[arg(short, long)]
         output: PathBuf,
         /// Also write one WAV per chapter into this folder.

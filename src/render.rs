@@ -90,16 +90,21 @@ impl RenderConfig {
                 self.input.display()
             ));
         }
-        let extension = self
-            .output
-            .extension()
-            .and_then(|e| e.to_str())
-            .map(str::to_ascii_lowercase);
-        if extension.as_deref() != Some("wav") {
-            return config(format!(
-                "output {} must end in .wav (the only format written so far)",
-                self.output.display()
-            ));
+        match output::Format::from_path(&self.output) {
+            None => {
+                return config(format!(
+                    "output {} has an extension recast cannot write; use one of {}",
+                    self.output.display(),
+                    output::formats::EXTENSIONS
+                ));
+            }
+            Some(output::Format::Ffmpeg) if !output::formats::ffmpeg_available() => {
+                return config(format!(
+                    "output {} is written with ffmpeg, which is not installed; install it (e.g. `apt install ffmpeg`) or choose .wav, .flac or .mp3",
+                    self.output.display()
+                ));
+            }
+            Some(_) => {}
         }
         if self.output.is_dir() {
             return config(format!(
@@ -538,17 +543,18 @@ pub fn render(config: &RenderConfig) -> Result<RenderSummary, RenderError> {
         let gain = gains.get(item.speaker).copied().unwrap_or(1.0);
         let (start, end) = mixer.push(speech, item.join, gain);
         // Timing covers the speech itself, not the silent trim margins around it.
-        let margin = (u64::from(config.rate) * u64::from(mix::TRIM_MARGIN_MS) / 1000)
-            .min((end - start) / 2);
+        let margin =
+            (u64::from(config.rate) * u64::from(mix::TRIM_MARGIN_MS) / 1000).min((end - start) / 2);
         let sentence = TimedSentence {
             text: item.text.clone(),
             start: seconds(start + margin),
             end: seconds(end - margin),
         };
         let chapter = timed.chapters.last_mut().expect("pushed above");
-        let same_turn = chapter.turns.last().is_some_and(|t| {
-            t.speaker == item.speaker && item.join == Join::Sentence
-        });
+        let same_turn = chapter
+            .turns
+            .last()
+            .is_some_and(|t| t.speaker == item.speaker && item.join == Join::Sentence);
         if same_turn {
             let turn = chapter.turns.last_mut().expect("checked");
             turn.end = sentence.end;
@@ -556,7 +562,10 @@ pub fn render(config: &RenderConfig) -> Result<RenderSummary, RenderError> {
         } else {
             chapter.turns.push(TimedTurn {
                 speaker: item.speaker.to_string(),
-                voice: cast.voice_of(item.speaker).map(describe_entry).unwrap_or_default(),
+                voice: cast
+                    .voice_of(item.speaker)
+                    .map(describe_entry)
+                    .unwrap_or_default(),
                 announcement: item.turn.is_none(),
                 start: sentence.start,
                 end: sentence.end,
@@ -577,7 +586,11 @@ pub fn render(config: &RenderConfig) -> Result<RenderSummary, RenderError> {
         samples: &mixed.samples,
         chapters: &mixed.chapters,
     };
-    output::write_wav(&config.output, &episode)?;
+    let tags = output::Tags {
+        title: script.title.clone(),
+        artist: script.speakers().join(", "),
+    };
+    output::write_episode(&config.output, &episode, &tags)?;
     let clips = match &config.clips {
         Some(dir) => output::write_clips(dir, &episode)?,
         None => Vec::new(),
@@ -675,7 +688,11 @@ pub fn say(
             continue;
         }
         let audio = voices.speak(entry, &sentence.text)?;
-        let join = if first { Join::ChapterStart } else { Join::Sentence };
+        let join = if first {
+            Join::ChapterStart
+        } else {
+            Join::Sentence
+        };
         mixer.push(&mix::prepare(&audio, rate)?, join, 1.0);
         first = false;
     }

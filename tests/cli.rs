@@ -443,7 +443,10 @@ fn unwritable_or_wrong_outputs_are_refused_before_synthesis() {
     let cases = [
         (file.join("episode.wav"), "does not exist"),
         (dir.path().join("missing/episode.wav"), "does not exist"),
-        (dir.path().join("episode.mp4"), "must end in .wav"),
+        (
+            dir.path().join("episode.mp4"),
+            "use one of .wav, .flac, .mp3",
+        ),
         (dir.path().to_path_buf().join("d.wav"), ""),
     ];
     std::fs::create_dir(dir.path().join("d.wav")).unwrap();

@@ -6,6 +6,10 @@
 //! Every file is written to a temporary file beside its destination and renamed into place,
 //! so an interrupted render never leaves a truncated episode behind.
 
+pub mod formats;
+
+pub use formats::{Format, Tags, write_episode};
+
 use std::fs::File;
 use std::io::{BufWriter, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
@@ -662,7 +666,12 @@ mod tests {
             .collect();
         assert_eq!(
             names,
-            ["show.chapters.json", "show.srt", "show.vtt", "show.script.json"]
+            [
+                "show.chapters.json",
+                "show.srt",
+                "show.vtt",
+                "show.script.json"
+            ]
         );
         let srt = std::fs::read_to_string(&paths[1]).unwrap();
         assert_eq!(
@@ -670,7 +679,9 @@ mod tests {
             "1\n00:00:01,000 --> 01:02:03,250\nHost: Hello --> there.\n\n"
         );
         let vtt = std::fs::read_to_string(&paths[2]).unwrap();
-        assert!(vtt.starts_with("WEBVTT\n\n00:00:01.000 --> 01:02:03.250\n<v Host>Hello -> there.\n"));
+        assert!(
+            vtt.starts_with("WEBVTT\n\n00:00:01.000 --> 01:02:03.250\n<v Host>Hello -> there.\n")
+        );
         let chapters: serde_json::Value =
             serde_json::from_str(&std::fs::read_to_string(&paths[0]).unwrap()).unwrap();
         assert_eq!(chapters["version"], "1.2.0");
