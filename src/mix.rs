@@ -555,11 +555,19 @@ mod tests {
         )
         .unwrap();
         // (The fade makes the outermost samples silent, so they count as margin.)
-        assert!((396..=400).contains(&(edge.len() - 2 * margin)), "{}", edge.len());
+        assert!(
+            (396..=400).contains(&(edge.len() - 2 * margin)),
+            "{}",
+            edge.len()
+        );
         assert!(edge[..margin].iter().all(|&s| s == 0.0));
         // The cuts fall in the model's own silence, and the fades end at zero.
         assert_eq!(prepared[0], 0.0);
         assert_eq!(*prepared.last().unwrap(), 0.0);
-        assert!(prepared[..margin].iter().all(|s| s.abs() <= SILENCE_THRESHOLD));
+        assert!(
+            prepared[..margin]
+                .iter()
+                .all(|s| s.abs() <= SILENCE_THRESHOLD)
+        );
     }
 }
