@@ -316,6 +316,18 @@ fn check_sidecars(wav: &Path, info: &recast::output::WavInfo, samples: &[f32]) {
             }
         }
     }
+    // Each cue holds its sentence's speech: between consecutive cues (away from the 20 ms
+    // trim margins) there is only silence, so no speech falls outside the cue times.
+    let margin_s = 0.020;
+    for pair in cues.windows(2) {
+        let (a, b) = (pair[0].1.end + margin_s, pair[1].1.start - margin_s);
+        if b <= a {
+            continue;
+        }
+        let gap = &samples[(a * rate) as usize..(b * rate) as usize];
+        let peak = gap.iter().fold(0.0f32, |m, s| m.max(s.abs()));
+        assert!(peak < 0.02, "sound between cues at {a:.2}-{b:.2} s (peak {peak})");
+    }
     // Clicks: around every cut (20 ms outside each sentence's speech) the waveform moves by
     // less than 0.01 per sample (-40 dBFS): the cuts fall in faded silence.
     let margin = (0.020 * rate) as usize;
