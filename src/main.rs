@@ -79,9 +79,15 @@ enum Command {
         /// Longest text, in characters, handed to the voice in one call.
         #[arg(long, default_value_t = recast::text::DEFAULT_MAX_CHARS)]
         max_chars: usize,
-        /// ONNX Runtime threads per voice session (default: all cores).
+        /// Synthesis workers, each with its own model sessions (default: the number of cores).
+        #[arg(short, long)]
+        jobs: Option<usize>,
+        /// ONNX Runtime threads per session (default: cores / jobs).
         #[arg(long)]
         threads: Option<usize>,
+        /// Synthesise every sentence afresh and keep nothing in the cache.
+        #[arg(long)]
+        no_cache: bool,
         /// Integrated loudness target in LUFS (-16 podcasts, -19 mono speech, -23 broadcast).
         #[arg(long, default_value_t = -16.0, allow_hyphen_values = true, value_name = "LUFS")]
         loudness: f64,
@@ -144,6 +150,23 @@ enum Command {
         #[command(subcommand)]
         command: VoicesCommand,
     },
+    /// Inspect or trim the cache of synthesised sentences.
+    Cache {
+        #[command(subcommand)]
+        command: CacheCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum CacheCommand {
+    /// Where the cache is, how many sentences it holds and its size.
+    Stats,
+    /// Remove the least recently used sentences until the cache fits in SIZE.
+    Prune {
+        /// e.g. 500M, 2G; 0 empties the cache.
+        #[arg(long, default_value = "1G", value_name = "SIZE")]
+        max_size: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -199,7 +222,9 @@ fn run(cli: Cli) -> Result<()> {
             speaker_pause,
             chapter_pause,
             max_chars,
+            jobs,
             threads,
+            no_cache,
             loudness,
             true_peak,
             no_announce,
@@ -227,7 +252,13 @@ fn run(cli: Cli) -> Result<()> {
                     chapter_ms: chapter_pause,
                 },
                 max_chars,
-                threads: threads.unwrap_or_else(default_threads),
+                jobs: jobs.unwrap_or_else(default_threads).max(1),
+                threads: threads
+                    .unwrap_or_else(|| {
+                        default_threads() / jobs.unwrap_or_else(default_threads).max(1)
+                    })
+                    .max(1),
+                cache: !no_cache,
                 data_dir: voices::data_dir()?,
                 progress: !quiet && std::io::stderr().is_terminal(),
                 loudness: LoudnessTarget {
@@ -341,6 +372,34 @@ fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::Voices { command } => voices_command(command),
+        Command::Cache { command } => {
+            let cache = recast::synth::cache::Cache::new(&voices::data_dir()?.join("cache"));
+            match command {
+                CacheCommand::Stats => {
+                    let stats = cache.stats();
+                    println!(
+                        "{}: {} sentences, {:.1} MB",
+                        cache.dir().display(),
+                        stats.entries,
+                        stats.bytes as f64 / 1e6
+                    );
+                }
+                CacheCommand::Prune { max_size } => {
+                    let limit = recast::synth::cache::parse_size(&max_size)
+                        .map_err(|e| anyhow::anyhow!("--max-size: {e}"))?;
+                    let removed = cache.prune(limit)?;
+                    let left = cache.stats();
+                    println!(
+                        "removed {} sentences ({:.1} MB); {} left ({:.1} MB)",
+                        removed.entries,
+                        removed.bytes as f64 / 1e6,
+                        left.entries,
+                        left.bytes as f64 / 1e6
+                    );
+                }
+            }
+            Ok(())
+        }
     }
 }
 
@@ -491,8 +550,12 @@ fn print_summary(summary: &render::RenderSummary) {
         );
     }
     eprintln!(
-        "took {:.1} s, real-time factor {:.3}",
+        "took {:.1} s, real-time factor {:.3}; synthesised {} of {} sentences on {} worker{} (the rest from the cache)",
         summary.elapsed.as_secs_f64(),
-        summary.real_time_factor()
+        summary.real_time_factor(),
+        summary.synthesised,
+        summary.sentences,
+        summary.jobs,
+        if summary.jobs == 1 { "" } else { "s" }
     );
 }

@@ -165,31 +165,66 @@ pub fn measure(samples: &[f32], rate: u32) -> Result<(f64, f64), MixError> {
     Ok((lufs, 20.0 * peak.max(1e-10).log10()))
 }
 
-/// Builds the episode in memory, chapter by chapter.
-pub struct Mixer {
+/// Where assembled samples go: memory, or a file for episodes too long to hold.
+pub trait Sink {
+    fn write(&mut self, samples: &[f32]) -> std::io::Result<()>;
+}
+
+impl Sink for Vec<f32> {
+    fn write(&mut self, samples: &[f32]) -> std::io::Result<()> {
+        self.extend_from_slice(samples);
+        Ok(())
+    }
+}
+
+/// Raw little-endian f32 samples, the intermediate track of a streamed render.
+pub struct RawFile<W: std::io::Write>(pub W);
+
+impl<W: std::io::Write> Sink for RawFile<W> {
+    fn write(&mut self, samples: &[f32]) -> std::io::Result<()> {
+        for s in samples {
+            self.0.write_all(&s.to_le_bytes())?;
+        }
+        Ok(())
+    }
+}
+
+/// Lays sentences out in time, chapter by chapter, into a [`Sink`], measuring the
+/// loudness of what it writes as it goes. Memory use does not depend on the length of the
+/// episode.
+pub struct Mixer<S: Sink> {
     rate: u32,
     pauses: Pauses,
-    samples: Vec<f32>,
+    sink: S,
+    position: u64,
     chapters: Vec<ChapterMark>,
+    meter: EbuR128,
 }
 
-/// The finished track with what was measured on it.
+/// What the mixer laid out.
 #[derive(Debug, Clone)]
-pub struct Mixed {
-    pub samples: Vec<f32>,
+pub struct Assembled<S> {
+    pub sink: S,
+    pub frames: u64,
     pub chapters: Vec<ChapterMark>,
+    /// Integrated loudness of the assembled (not yet mastered) track.
     pub integrated_lufs: f64,
-    pub true_peak_dbtp: f64,
 }
 
-impl Mixer {
-    pub fn new(rate: u32, pauses: Pauses) -> Self {
-        Self {
+fn mix_io(error: std::io::Error) -> MixError {
+    MixError::Loudness(format!("cannot write the assembled track: {error}"))
+}
+
+impl<S: Sink> Mixer<S> {
+    pub fn new(rate: u32, pauses: Pauses, sink: S) -> Result<Self, MixError> {
+        Ok(Self {
             rate,
             pauses,
-            samples: Vec::new(),
+            sink,
+            position: 0,
             chapters: Vec::new(),
-        }
+            meter: EbuR128::new(1, rate, Mode::I).map_err(|e| MixError::Loudness(e.to_string()))?,
+        })
     }
 
     pub fn rate(&self) -> u32 {
@@ -198,86 +233,197 @@ impl Mixer {
 
     /// Current length in frames.
     pub fn position(&self) -> u64 {
-        self.samples.len() as u64
+        self.position
+    }
+
+    fn emit(&mut self, samples: &[f32]) -> Result<(), MixError> {
+        self.sink.write(samples).map_err(mix_io)?;
+        self.meter
+            .add_frames_f32(samples)
+            .map_err(|e| MixError::Loudness(e.to_string()))?;
+        self.position += samples.len() as u64;
+        Ok(())
     }
 
     /// Silence of `ms`, less the trim margins that the neighbouring sentences bring.
-    fn gap(&mut self, ms: u32, margins: u32) {
-        let n = frames(self.rate, ms.saturating_sub(margins * TRIM_MARGIN_MS));
-        self.samples.resize(self.samples.len() + n, 0.0);
+    fn gap(&mut self, ms: u32, margins: u32) -> Result<(), MixError> {
+        let mut left = frames(self.rate, ms.saturating_sub(margins * TRIM_MARGIN_MS));
+        let zeros = [0.0f32; 4096];
+        while left > 0 {
+            let n = left.min(zeros.len());
+            self.emit(&zeros[..n])?;
+            left -= n;
+        }
+        Ok(())
     }
 
     /// Closes the previous chapter (with its tail pause) and opens a new one.
-    pub fn begin_chapter(&mut self, title: &str) {
-        self.end_chapter();
+    pub fn begin_chapter(&mut self, title: &str) -> Result<(), MixError> {
+        self.end_chapter()?;
         self.chapters.push(ChapterMark {
             title: title.to_string(),
-            start: self.position(),
+            start: self.position,
             frames: 0,
         });
-        self.gap(self.pauses.chapter_ms, 1);
+        self.gap(self.pauses.chapter_ms, 1)
     }
 
-    fn end_chapter(&mut self) {
+    fn end_chapter(&mut self) -> Result<(), MixError> {
         if self.chapters.is_empty() {
-            return;
+            return Ok(());
         }
-        self.gap(self.pauses.chapter_ms, 1);
-        let end = self.position();
+        self.gap(self.pauses.chapter_ms, 1)?;
+        let end = self.position;
         if let Some(last) = self.chapters.last_mut() {
             last.frames = end - last.start;
         }
+        Ok(())
     }
 
     /// Appends one prepared sentence (see [`prepare`]) at `gain` after the pause its `join`
     /// calls for. Returns the frame range it occupies in the episode.
-    pub fn push(&mut self, speech: &[f32], join: Join, gain: f32) -> (u64, u64) {
+    pub fn push(&mut self, speech: &[f32], join: Join, gain: f32) -> Result<(u64, u64), MixError> {
         match join {
             Join::ChapterStart => {}
-            Join::Sentence => self.gap(self.pauses.sentence_ms, 2),
-            Join::Turn => self.gap(self.pauses.turn_ms, 2),
-            Join::SpeakerChange => self.gap(self.pauses.speaker_change_ms, 2),
+            Join::Sentence => self.gap(self.pauses.sentence_ms, 2)?,
+            Join::Turn => self.gap(self.pauses.turn_ms, 2)?,
+            Join::SpeakerChange => self.gap(self.pauses.speaker_change_ms, 2)?,
         }
-        let start = self.position();
-        self.samples.extend(speech.iter().map(|s| s * gain));
-        (start, self.position())
+        let start = self.position;
+        let scaled: Vec<f32> = speech.iter().map(|s| s * gain).collect();
+        self.emit(&scaled)?;
+        Ok((start, self.position))
     }
 
-    /// Ends the last chapter, brings the track to the loudness target and limits its true
-    /// peak.
-    pub fn finish(mut self, target: &LoudnessTarget) -> Result<Mixed, MixError> {
-        self.end_chapter();
-        let rate = self.rate;
-        let mut samples = self.samples;
-        // Gain to the target, then limit the peaks; limiting lowers the loudness a little,
-        // so repeat with make-up gain until both targets hold. The limiter works on sample
-        // peaks, and true (inter-sample) peaks sit a little higher, so its ceiling tightens
-        // by whatever overshoot the meter still finds.
-        let mut ceiling_db = target.true_peak_dbtp - 0.2;
-        let (mut integrated_lufs, mut true_peak_dbtp) = measure(&samples, rate)?;
-        for _ in 0..8 {
-            let loudness_ok = !integrated_lufs.is_finite()
-                || (integrated_lufs - target.integrated_lufs).abs() <= 0.1;
-            if loudness_ok && true_peak_dbtp <= target.true_peak_dbtp {
-                break;
-            }
-            if true_peak_dbtp > target.true_peak_dbtp && loudness_ok {
-                ceiling_db -= true_peak_dbtp - target.true_peak_dbtp + 0.05;
-            }
-            if integrated_lufs.is_finite() {
-                let gain = db_to_gain(target.integrated_lufs - integrated_lufs);
-                samples.iter_mut().for_each(|s| *s *= gain);
-            }
-            limit(&mut samples, db_to_gain(ceiling_db), frames(rate, 5).max(1));
-            (integrated_lufs, true_peak_dbtp) = measure(&samples, rate)?;
-        }
-        Ok(Mixed {
-            samples,
+    /// Ends the last chapter and hands back the sink with the layout.
+    pub fn finish(mut self) -> Result<Assembled<S>, MixError> {
+        self.end_chapter()?;
+        let integrated_lufs = self.meter.loudness_global().unwrap_or(f64::NEG_INFINITY);
+        Ok(Assembled {
+            sink: self.sink,
+            frames: self.position,
             chapters: self.chapters,
             integrated_lufs,
-            true_peak_dbtp,
         })
     }
+}
+
+/// What mastering measured on the finished track.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Mastered {
+    pub integrated_lufs: f64,
+    pub true_peak_dbtp: f64,
+}
+
+/// Frames per mastering block: long enough that the limiter's context is negligible.
+const MASTER_BLOCK: usize = 1 << 18;
+
+/// One mastering pass: reads the assembled track block by block through `read` (start frame,
+/// buffer to fill), applies `gain` and the limiter at `ceiling_db`, hands the result to
+/// `write`, and measures it. Each block is limited with enough of its neighbours that the
+/// result is the same as limiting the whole track at once.
+pub fn master_pass(
+    frames_total: u64,
+    rate: u32,
+    gain: f32,
+    ceiling_db: f64,
+    read: &mut dyn FnMut(u64, &mut [f32]) -> std::io::Result<()>,
+    write: &mut dyn FnMut(&[f32]) -> std::io::Result<()>,
+) -> Result<Mastered, MixError> {
+    let error = |e: ebur128::Error| MixError::Loudness(e.to_string());
+    let mut meter = EbuR128::new(1, rate, Mode::I | Mode::TRUE_PEAK).map_err(error)?;
+    let radius = frames(rate, 5).max(1);
+    let context = 2 * radius + 1;
+    let ceiling = db_to_gain(ceiling_db);
+    let mut start = 0u64;
+    while start < frames_total {
+        let end = (start + MASTER_BLOCK as u64).min(frames_total);
+        let from = start.saturating_sub(context as u64);
+        let to = (end + context as u64).min(frames_total);
+        let mut block = vec![0.0f32; (to - from) as usize];
+        read(from, &mut block).map_err(mix_io)?;
+        block.iter_mut().for_each(|s| *s *= gain);
+        limit(&mut block, ceiling, radius);
+        let own = &block[(start - from) as usize..(end - from) as usize];
+        meter.add_frames_f32(own).map_err(error)?;
+        write(own).map_err(mix_io)?;
+        start = end;
+    }
+    let integrated_lufs = meter.loudness_global().map_err(error)?;
+    let peak = meter.true_peak(0).map_err(error)?;
+    Ok(Mastered {
+        integrated_lufs,
+        true_peak_dbtp: 20.0 * peak.max(1e-10).log10(),
+    })
+}
+
+/// Brings an assembled track to the loudness target with its true peak under the ceiling:
+/// gain to the target, limit the peaks, and since limiting lowers the loudness a little,
+/// repeat with make-up gain until both hold. `pass` runs [`master_pass`] with the given gain
+/// and ceiling, writing afresh each time; the last pass's output is the result.
+pub fn master(
+    assembled_lufs: f64,
+    target: &LoudnessTarget,
+    pass: &mut dyn FnMut(f32, f64) -> Result<Mastered, MixError>,
+) -> Result<Mastered, MixError> {
+    let mut gain_db = if assembled_lufs.is_finite() {
+        target.integrated_lufs - assembled_lufs
+    } else {
+        0.0
+    };
+    // The limiter holds sample peaks; true (inter-sample) peaks sit a little higher, so the
+    // ceiling starts below the target and tightens by any overshoot the meter still finds.
+    let mut ceiling_db = target.true_peak_dbtp - 0.2;
+    let mut result = pass(db_to_gain(gain_db), ceiling_db)?;
+    for _ in 0..6 {
+        let loudness_off = if result.integrated_lufs.is_finite() {
+            target.integrated_lufs - result.integrated_lufs
+        } else {
+            0.0
+        };
+        let peak_over = result.true_peak_dbtp - target.true_peak_dbtp;
+        if loudness_off.abs() <= 0.1 && peak_over <= 0.0 {
+            break;
+        }
+        gain_db += loudness_off;
+        if peak_over > 0.0 {
+            ceiling_db -= peak_over + 0.05;
+        }
+        result = pass(db_to_gain(gain_db), ceiling_db)?;
+    }
+    Ok(result)
+}
+
+/// Masters an in-memory track (used for short renders such as `recast say`).
+pub fn master_in_memory(
+    samples: &mut Vec<f32>,
+    rate: u32,
+    assembled_lufs: f64,
+    target: &LoudnessTarget,
+) -> Result<Mastered, MixError> {
+    let source = std::mem::take(samples);
+    let total = source.len() as u64;
+    let mut out = Vec::with_capacity(source.len());
+    let result = master(assembled_lufs, target, &mut |gain, ceiling| {
+        out.clear();
+        master_pass(
+            total,
+            rate,
+            gain,
+            ceiling,
+            &mut |from, buf| {
+                let from = from as usize;
+                buf.copy_from_slice(&source[from..from + buf.len()]);
+                Ok(())
+            },
+            &mut |block| {
+                out.extend_from_slice(block);
+                Ok(())
+            },
+        )
+    })?;
+    *samples = out;
+    Ok(result)
 }
 
 /// A look-ahead peak limiter: the gain at each sample is the moving average (radius
@@ -441,27 +587,25 @@ mod tests {
         let mut speech = vec![0.0; margin as usize];
         speech.extend(vec![0.5; 1000]);
         speech.extend(vec![0.0; margin as usize]);
-        let mut mixer = Mixer::new(rate, pauses);
-        mixer.begin_chapter("One");
-        let first = mixer.push(&speech, Join::ChapterStart, 1.0);
+        let mut mixer = Mixer::new(rate, pauses, Vec::new()).unwrap();
+        mixer.begin_chapter("One").unwrap();
+        let first = mixer.push(&speech, Join::ChapterStart, 1.0).unwrap();
         // Chapter lead-in: 500 ms to the first sound.
         assert_eq!(first.0 + margin, 5000);
-        let second = mixer.push(&speech, Join::SpeakerChange, 1.0);
+        let second = mixer.push(&speech, Join::SpeakerChange, 1.0).unwrap();
         // From the end of speech to the start of the next speech: exactly 300 ms.
         assert_eq!((second.0 + margin) - (first.1 - margin), 3000);
-        mixer.begin_chapter("Two");
-        let third = mixer.push(&speech, Join::ChapterStart, 1.0);
-        let mixed = mixer.finish(&LoudnessTarget::default()).unwrap();
+        mixer.begin_chapter("Two").unwrap();
+        let third = mixer.push(&speech, Join::ChapterStart, 1.0).unwrap();
+        let mixed = mixer.finish().unwrap();
+        assert_eq!(mixed.frames, mixed.sink.len() as u64);
         let chapters = mixed.chapters;
         assert_eq!(chapters.len(), 2);
         assert_eq!(chapters[0].start, 0);
         assert_eq!(chapters[1].start - (second.1 - margin), 5000);
         assert_eq!(chapters[0].frames, chapters[1].start);
         assert_eq!(third.0 + margin - chapters[1].start, 5000);
-        assert_eq!(
-            chapters[1].start + chapters[1].frames,
-            mixed.samples.len() as u64
-        );
+        assert_eq!(chapters[1].start + chapters[1].frames, mixed.frames);
     }
 
     #[test]
@@ -491,18 +635,56 @@ mod tests {
                 *s += if i % 2 == 0 { 0.8 } else { -0.8 };
             }
         }
-        let mut mixer = Mixer::new(rate, Pauses::default());
-        mixer.begin_chapter("x");
-        mixer.push(&speech, Join::ChapterStart, 1.0);
+        let mut mixer = Mixer::new(rate, Pauses::default(), Vec::new()).unwrap();
+        mixer.begin_chapter("x").unwrap();
+        mixer.push(&speech, Join::ChapterStart, 1.0).unwrap();
         let target = LoudnessTarget {
             integrated_lufs: -16.0,
             true_peak_dbtp: -1.0,
         };
-        let mixed = mixer.finish(&target).unwrap();
-        let (lufs, peak) = measure(&mixed.samples, rate).unwrap();
+        let mixed = mixer.finish().unwrap();
+        let mut samples = mixed.sink;
+        let mastered =
+            master_in_memory(&mut samples, rate, mixed.integrated_lufs, &target).unwrap();
+        let (lufs, peak) = measure(&samples, rate).unwrap();
         assert!(peak <= -1.0, "true peak {peak}");
-        assert!((lufs + 16.0).abs() < 1.0, "loudness {lufs}");
-        assert!((mixed.integrated_lufs - lufs).abs() < 1e-6);
+        assert!((lufs + 16.0).abs() <= 0.15, "loudness {lufs}");
+        assert!((mastered.integrated_lufs - lufs).abs() < 1e-6);
+    }
+
+    #[test]
+    fn block_mastering_equals_whole_track_limiting() {
+        let rate = 8000;
+        let mut track = tone(rate, 150.0, 200_000, 0.2);
+        for i in (0..track.len()).step_by(997) {
+            track[i] = 0.95;
+        }
+        let mut whole = track.clone();
+        limit(&mut whole, 0.5, frames(rate, 5));
+        let mut blocks = Vec::new();
+        master_pass(
+            track.len() as u64,
+            rate,
+            1.0,
+            20.0 * 0.5f64.log10(),
+            &mut |from, buf| {
+                let from = from as usize;
+                buf.copy_from_slice(&track[from..from + buf.len()]);
+                Ok(())
+            },
+            &mut |block| {
+                blocks.extend_from_slice(block);
+                Ok(())
+            },
+        )
+        .unwrap();
+        assert_eq!(blocks.len(), whole.len());
+        let worst = blocks
+            .iter()
+            .zip(&whole)
+            .map(|(a, b)| (a - b).abs())
+            .fold(0.0, f32::max);
+        assert!(worst < 1e-6, "{worst}");
     }
 
     #[test]

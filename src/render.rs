@@ -2,11 +2,12 @@
 //! -> mix -> episode WAV and clips, with a progress bar and a summary.
 
 use crate::cast::{self, Assignment, Candidate, Cast, CastError};
-use crate::mix::{self, Join, LoudnessTarget, MixError, Mixer, Pauses, SpeakerLevels};
+use crate::mix::{self, Join, LoudnessTarget, MixError, Mixer, Pauses, RawFile, SpeakerLevels};
 use crate::output::{
-    self, ChapterMark, Episode, OutputError, TimedChapter, TimedScript, TimedSentence, TimedTurn,
+    self, ChapterMark, OutputError, TimedChapter, TimedScript, TimedSentence, TimedTurn,
 };
 use crate::script::{Script, ScriptError};
+use crate::synth::cache::{self, Cache, CacheError};
 use crate::synth::{self, Engine, PiperEngine, SynthError};
 use crate::text;
 use crate::transcript::{self, SkippedLine, TranscriptError};
@@ -41,6 +42,8 @@ pub enum RenderError {
     #[error(transparent)]
     Mix(#[from] MixError),
     #[error(transparent)]
+    Cache(#[from] CacheError),
+    #[error(transparent)]
     Output(#[from] OutputError),
     #[error("{0}")]
     Config(String),
@@ -74,6 +77,10 @@ pub struct RenderConfig {
     pub announce: Announce,
     /// Write the chapters JSON, subtitles and timed script next to the episode.
     pub sidecars: bool,
+    /// Synthesis workers, each with its own model sessions.
+    pub jobs: usize,
+    /// Reuse and keep synthesised sentences in the data folder's cache.
+    pub cache: bool,
 }
 
 /// Output sample rate: 24 kHz keeps the full band of every voice recast ships (Piper medium
@@ -349,6 +356,9 @@ pub struct RenderSummary {
     pub skipped_lines: usize,
     pub clips: Vec<PathBuf>,
     pub sidecars: Vec<PathBuf>,
+    /// Sentences synthesised in this render; the rest came from the cache.
+    pub synthesised: usize,
+    pub jobs: usize,
     pub integrated_lufs: f64,
     pub true_peak_dbtp: f64,
     pub warnings: Vec<String>,
@@ -469,6 +479,120 @@ fn plan<'s>(
     items
 }
 
+/// Version of everything between an engine's output and a cache entry (resampling,
+/// trimming, fades): bump it when that changes, so old entries are not reused.
+const PREPARE_VERSION: &str = "prepare-1";
+
+/// The cache key of one sentence: the voice and the digests of its files, the effective
+/// settings, the text and the output rate.
+fn sentence_key(
+    installed: &[InstalledVoice],
+    entry: &crate::script::CastEntry,
+    text: &str,
+    rate: u32,
+) -> String {
+    let mut key = cache::KeyBuilder::new(PREPARE_VERSION);
+    key.part(&entry.voice);
+    if let Some(voice) = installed.iter().find(|v| v.entry.id == entry.voice) {
+        for file in &voice.receipt.files {
+            key.part(&file.sha256);
+        }
+        let settings = cast::effective_settings(&voice.entry.defaults, entry);
+        key.part(&format!("{settings:?}"));
+    }
+    key.part(text).part(&rate.to_string());
+    key.finish()
+}
+
+fn cached(cache: &Cache, key: &str, rate: u32) -> Result<Vec<f32>, RenderError> {
+    cache.get(key, rate).ok_or_else(|| {
+        RenderError::Config(format!(
+            "a synthesised sentence vanished from the cache folder {} during the render; is another process pruning it? Render again",
+            cache.dir().display()
+        ))
+    })
+}
+
+fn read_raw(file: &mut std::fs::File, from: u64, buf: &mut [f32]) -> std::io::Result<()> {
+    use std::io::{Read, Seek, SeekFrom};
+    file.seek(SeekFrom::Start(from * 4))?;
+    let mut bytes = vec![0u8; buf.len() * 4];
+    file.read_exact(&mut bytes)?;
+    for (s, b) in buf.iter_mut().zip(bytes.chunks_exact(4)) {
+        *s = f32::from_le_bytes([b[0], b[1], b[2], b[3]]);
+    }
+    Ok(())
+}
+
+/// Makes sure every planned sentence is in the cache, synthesising the missing ones on
+/// `config.jobs` workers, each with its own engines (and so its own ONNX Runtime
+/// sessions). Returns how many were synthesised.
+fn synthesise_all(
+    items: &[Planned],
+    keys: &[String],
+    cast: &Cast,
+    installed: &[InstalledVoice],
+    cache: &Cache,
+    config: &RenderConfig,
+    bar: &indicatif::ProgressBar,
+) -> Result<usize, RenderError> {
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+    let missing: Vec<usize> = (0..items.len())
+        .filter(|&i| cache.get(&keys[i], config.rate).is_none())
+        .collect();
+    bar.inc((items.len() - missing.len()) as u64);
+    let next = AtomicUsize::new(0);
+    let failed = AtomicBool::new(false);
+    let (tx, rx) = std::sync::mpsc::channel::<Result<usize, RenderError>>();
+    let jobs = config.jobs.clamp(1, missing.len().max(1));
+    std::thread::scope(|scope| {
+        for _ in 0..jobs {
+            let tx = tx.clone();
+            let (next, failed, missing) = (&next, &failed, &missing);
+            scope.spawn(move || {
+                let mut voices = Voices::new(installed, config.threads);
+                while !failed.load(Ordering::Relaxed) {
+                    let Some(&i) = missing.get(next.fetch_add(1, Ordering::Relaxed)) else {
+                        break;
+                    };
+                    let item = &items[i];
+                    let entry = cast
+                        .voice_of(item.speaker)
+                        .expect("the cast covers every speaker");
+                    let result = voices
+                        .speak(entry, &item.text)
+                        .and_then(|audio| Ok(mix::prepare(&audio, config.rate)?))
+                        .and_then(|speech| Ok(cache.put(&keys[i], config.rate, &speech)?))
+                        .map(|()| i);
+                    if result.is_err() {
+                        failed.store(true, Ordering::Relaxed);
+                    }
+                    if tx.send(result).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+        drop(tx);
+        let mut first_error = None;
+        for result in rx {
+            match result {
+                Ok(i) => {
+                    bar.set_message(items[i].text.chars().take(40).collect::<String>());
+                    bar.inc(1);
+                }
+                Err(e) => {
+                    first_error.get_or_insert(e);
+                }
+            }
+        }
+        match first_error {
+            Some(e) => Err(e),
+            None => Ok(missing.len()),
+        }
+    })
+}
+
 /// Renders INPUT to a chaptered WAV (and clips and sidecars), end to end.
 pub fn render(config: &RenderConfig) -> Result<RenderSummary, RenderError> {
     config.validate()?;
@@ -495,32 +619,62 @@ pub fn render(config: &RenderConfig) -> Result<RenderSummary, RenderError> {
     if items.is_empty() {
         return Err(RenderError::NothingToSay);
     }
+    // The cache holds every synthesised sentence; with --no-cache a private one lives
+    // only for this render.
+    let private_cache;
+    let cache = if config.cache {
+        Cache::new(&config.data_dir.join("cache"))
+    } else {
+        private_cache = tempfile::tempdir().map_err(|source| {
+            RenderError::Config(format!("cannot create a temporary folder: {source}"))
+        })?;
+        Cache::new(private_cache.path())
+    };
+    let keys: Vec<String> = items
+        .iter()
+        .map(|item| {
+            let entry = cast
+                .voice_of(item.speaker)
+                .expect("the cast covers every speaker");
+            sentence_key(&installed, entry, &item.text, config.rate)
+        })
+        .collect();
+
     let bar = if config.progress {
         progress_bar(items.len() as u64)
     } else {
         indicatif::ProgressBar::hidden()
     };
-
-    // Synthesise everything first: every speaker's level is measured over all their
-    // sentences before any gain is set.
-    let mut voices = Voices::new(&installed, config.threads);
-    let mut levels = SpeakerLevels::new(config.rate);
-    let mut prepared = Vec::with_capacity(items.len());
-    for item in &items {
-        bar.set_message(script.chapters[item.chapter].title.clone());
-        let entry = cast
-            .voice_of(item.speaker)
-            .expect("the cast covers every speaker");
-        let audio = voices.speak(entry, &item.text)?;
-        let speech = mix::prepare(&audio, config.rate)?;
-        levels.add(item.speaker, &speech)?;
-        prepared.push(speech);
-        bar.inc(1);
-    }
+    let synthesised = synthesise_all(&items, &keys, &cast, &installed, &cache, config, &bar)?;
     bar.finish_and_clear();
+
+    // Every speaker's level is measured over all their sentences before any gain is set,
+    // in episode order so the result does not depend on thread timing.
+    let mut levels = SpeakerLevels::new(config.rate);
+    for (item, key) in items.iter().zip(&keys) {
+        levels.add(item.speaker, &cached(&cache, key, config.rate)?)?;
+    }
     let gains = levels.gains(config.loudness.integrated_lufs);
 
-    let mut mixer = Mixer::new(config.rate, config.pauses);
+    // Lay the episode out into a temporary raw track, streaming from the cache.
+    let work_dir = config
+        .output
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let work = |e: std::io::Error| {
+        RenderError::Output(OutputError::Write {
+            path: work_dir.to_path_buf(),
+            source: e,
+        })
+    };
+    let raw = tempfile::Builder::new()
+        .prefix(".recast-")
+        .suffix(".raw")
+        .tempfile_in(work_dir)
+        .map_err(work)?;
+    let raw_writer = std::io::BufWriter::new(raw.as_file().try_clone().map_err(work)?);
+    let mut mixer = Mixer::new(config.rate, config.pauses, RawFile(raw_writer))?;
     let mut timed = TimedScript {
         title: script.title.clone(),
         language: script.language.clone(),
@@ -529,10 +683,10 @@ pub fn render(config: &RenderConfig) -> Result<RenderSummary, RenderError> {
         chapters: Vec::new(),
     };
     let seconds = |frames: u64| frames as f64 / f64::from(config.rate);
-    for (item, speech) in items.iter().zip(&prepared) {
+    for (item, key) in items.iter().zip(&keys) {
         if timed.chapters.len() <= item.chapter {
             let title = &script.chapters[item.chapter].title;
-            mixer.begin_chapter(title);
+            mixer.begin_chapter(title)?;
             timed.chapters.push(TimedChapter {
                 title: title.clone(),
                 start: seconds(mixer.position()),
@@ -540,8 +694,9 @@ pub fn render(config: &RenderConfig) -> Result<RenderSummary, RenderError> {
                 turns: Vec::new(),
             });
         }
+        let speech = cached(&cache, key, config.rate)?;
         let gain = gains.get(item.speaker).copied().unwrap_or(1.0);
-        let (start, end) = mixer.push(speech, item.join, gain);
+        let (start, end) = mixer.push(&speech, item.join, gain)?;
         // Timing covers the speech itself, not the silent trim margins around it.
         let margin =
             (u64::from(config.rate) * u64::from(mix::TRIM_MARGIN_MS) / 1000).min((end - start) / 2);
@@ -573,43 +728,68 @@ pub fn render(config: &RenderConfig) -> Result<RenderSummary, RenderError> {
             });
         }
     }
-    let mixed = mixer.finish(&config.loudness)?;
+    let assembled = mixer.finish()?;
+    let mut raw_writer = assembled.sink.0;
+    std::io::Write::flush(&mut raw_writer).map_err(work)?;
+    drop(raw_writer);
     let rate = config.rate;
-    for (timed_chapter, mark) in timed.chapters.iter_mut().zip(&mixed.chapters) {
+    for (timed_chapter, mark) in timed.chapters.iter_mut().zip(&assembled.chapters) {
         timed_chapter.start = seconds(mark.start);
         timed_chapter.end = seconds(mark.start + mark.frames);
     }
-    timed.duration = seconds(mixed.samples.len() as u64);
+    timed.duration = seconds(assembled.frames);
 
-    let episode = Episode {
-        sample_rate: rate,
-        samples: &mixed.samples,
-        chapters: &mixed.chapters,
+    // Master into the final WAV (re-run if the targets were missed), then publish it.
+    let mut raw_reader = raw.reopen().map_err(work)?;
+    let mut final_wav: Option<output::WavStream> = None;
+    let mastered = mix::master(
+        assembled.integrated_lufs,
+        &config.loudness,
+        &mut |gain, ceiling| {
+            let mut stream = output::WavStream::create(&config.output, rate)
+                .map_err(|e| MixError::Loudness(e.to_string()))?;
+            let result = mix::master_pass(
+                assembled.frames,
+                rate,
+                gain,
+                ceiling,
+                &mut |from, buf| read_raw(&mut raw_reader, from, buf),
+                &mut |block| {
+                    stream
+                        .write(block)
+                        .map_err(|e| std::io::Error::other(e.to_string()))
+                },
+            )?;
+            final_wav = Some(stream);
+            Ok(result)
+        },
+    )?;
+    drop(raw);
+    let wav = final_wav
+        .expect("mastering ran at least once")
+        .finish(&assembled.chapters)?;
+    let clips = match &config.clips {
+        Some(dir) => output::write_clips_from_wav(wav.path(), dir)?,
+        None => Vec::new(),
     };
     let tags = output::Tags {
         title: script.title.clone(),
         artist: script.speakers().join(", "),
     };
-    output::write_episode(&config.output, &episode, &tags)?;
-    let clips = match &config.clips {
-        Some(dir) => output::write_clips(dir, &episode)?,
-        None => Vec::new(),
-    };
+    output::publish(wav, &config.output, &tags)?;
     let sidecars = if config.sidecars {
         output::write_sidecars(&config.output, &timed)?
     } else {
         Vec::new()
     };
+    let chapters = assembled.chapters;
+    let frames_total = assembled.frames;
     Ok(RenderSummary {
         output: config.output.clone(),
         title: script.title.clone(),
-        duration: frames_to_duration(mixed.samples.len() as u64, rate),
+        duration: frames_to_duration(frames_total, rate),
         sample_rate: rate,
-        chapters: mixed
-            .chapters
-            .iter()
-            .map(|c| chapter_summary(c, rate))
-            .collect(),
+        chapters: chapters.iter().map(|c| chapter_summary(c, rate)).collect(),
         voices: speakers
             .iter()
             .map(|s| {
@@ -622,8 +802,10 @@ pub fn render(config: &RenderConfig) -> Result<RenderSummary, RenderError> {
         skipped_lines: loaded.skipped.len(),
         clips,
         sidecars,
-        integrated_lufs: mixed.integrated_lufs,
-        true_peak_dbtp: mixed.true_peak_dbtp,
+        integrated_lufs: mastered.integrated_lufs,
+        true_peak_dbtp: mastered.true_peak_dbtp,
+        synthesised,
+        jobs: config.jobs,
         warnings: cast.warnings.clone(),
         elapsed: started.elapsed(),
     })
@@ -680,8 +862,9 @@ pub fn say(
             chapter_ms: 200,
             ..Pauses::default()
         },
-    );
-    mixer.begin_chapter("");
+        Vec::new(),
+    )?;
+    mixer.begin_chapter("")?;
     let mut first = true;
     for sentence in text::sentences(text_to_say, text::DEFAULT_MAX_CHARS) {
         if !sentence.speakable {
@@ -693,13 +876,20 @@ pub fn say(
         } else {
             Join::Sentence
         };
-        mixer.push(&mix::prepare(&audio, rate)?, join, 1.0);
+        mixer.push(&mix::prepare(&audio, rate)?, join, 1.0)?;
         first = false;
     }
     if first {
         return Err(RenderError::NothingToSay);
     }
-    let samples = mixer.finish(&LoudnessTarget::default())?.samples;
+    let assembled = mixer.finish()?;
+    let mut samples = assembled.sink;
+    mix::master_in_memory(
+        &mut samples,
+        rate,
+        assembled.integrated_lufs,
+        &LoudnessTarget::default(),
+    )?;
     Ok((samples, rate))
 }
 

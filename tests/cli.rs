@@ -326,7 +326,10 @@ fn check_sidecars(wav: &Path, info: &recast::output::WavInfo, samples: &[f32]) {
         }
         let gap = &samples[(a * rate) as usize..(b * rate) as usize];
         let peak = gap.iter().fold(0.0f32, |m, s| m.max(s.abs()));
-        assert!(peak < 0.02, "sound between cues at {a:.2}-{b:.2} s (peak {peak})");
+        assert!(
+            peak < 0.02,
+            "sound between cues at {a:.2}-{b:.2} s (peak {peak})"
+        );
     }
     // Clicks: around every cut (20 ms outside each sentence's speech) the waveform moves by
     // less than 0.01 per sample (-40 dBFS): the cuts fall in faded silence.
@@ -644,4 +647,93 @@ fn play_runs_through_a_null_device() {
         .assert()
         .success()
         .stdout(predicate::str::contains("00:0"));
+}
+
+/// A data folder sharing the real runtime and voices but with a cache of its own.
+fn data_dir_with_own_cache() -> tempfile::TempDir {
+    let real = real_data_dir();
+    let dir = tempfile::tempdir().unwrap();
+    for part in ["runtime", "voices"] {
+        std::os::unix::fs::symlink(real.join(part), dir.path().join(part)).unwrap();
+    }
+    dir
+}
+
+fn synthesised_count(stderr: &[u8]) -> (usize, usize) {
+    let text = String::from_utf8_lossy(stderr);
+    let at = text.find("synthesised ").expect("summary line") + "synthesised ".len();
+    let words: Vec<&str> = text[at..].split_whitespace().collect();
+    (words[0].parse().unwrap(), words[2].parse().unwrap())
+}
+
+#[test]
+fn a_second_render_synthesises_only_the_edited_turn() {
+    let data = data_dir_with_own_cache();
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join("script.json");
+    recast()
+        .args(["script"])
+        .arg(fixture("e2e/two-speakers.md"))
+        .arg("-o")
+        .arg(&script)
+        .assert()
+        .success();
+    let render = |out: &str| {
+        let output = recast()
+            .env("RECAST_HOME", data.path())
+            .arg("render")
+            .arg(&script)
+            .arg("-o")
+            .arg(dir.path().join(out))
+            .assert()
+            .success();
+        synthesised_count(&output.get_output().stderr)
+    };
+    let (cold, total) = render("one.wav");
+    assert_eq!(cold, total);
+    // Edit one turn of two sentences.
+    let mut edited = recast::Script::load(&script).unwrap();
+    edited.chapters[1].turns[2].text = "Thirty loaves is a lot. Who eats them all?".into();
+    std::fs::write(&script, edited.to_json()).unwrap();
+    let (warm, total_after) = render("two.wav");
+    assert_eq!(total_after, total + 1);
+    assert_eq!(warm, 2, "only the edited turn is synthesised");
+
+    let stats = recast()
+        .env("RECAST_HOME", data.path())
+        .args(["cache", "stats"])
+        .assert()
+        .success();
+    let stats = String::from_utf8_lossy(&stats.get_output().stdout).into_owned();
+    assert!(
+        stats.contains(&format!("{} sentences", total + 2)),
+        "{stats}"
+    );
+    recast()
+        .env("RECAST_HOME", data.path())
+        .args(["cache", "prune", "--max-size", "0"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(format!(
+            "removed {} sentences",
+            total + 2
+        )));
+    // Without the cache everything is synthesised and nothing is kept.
+    let output = recast()
+        .env("RECAST_HOME", data.path())
+        .arg("render")
+        .arg(&script)
+        .arg("--no-cache")
+        .arg("-o")
+        .arg(dir.path().join("three.wav"))
+        .assert()
+        .success();
+    let (fresh, _) = synthesised_count(&output.get_output().stderr);
+    assert_eq!(fresh, total_after);
+    recast()
+        .env("RECAST_HOME", data.path())
+        .args(["cache", "stats"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(": 0 sentences"));
 }

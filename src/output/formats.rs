@@ -221,6 +221,24 @@ pub fn write_mp3(path: &Path, episode: &Episode, tags: &Tags) -> Result<(), Outp
 /// AAC in MP4 (`.m4a`, `.m4b`) or Opus (`.opus`) by the system's ffmpeg, from a chaptered
 /// WAV (ffmpeg carries WAV cue chapters into MP4 chapters and Vorbis CHAPTER comments).
 pub fn write_with_ffmpeg(path: &Path, episode: &Episode, tags: &Tags) -> Result<(), OutputError> {
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let work = tempfile::Builder::new()
+        .prefix(".recast-")
+        .tempdir_in(dir)
+        .map_err(|source| OutputError::Write {
+            path: path.to_path_buf(),
+            source,
+        })?;
+    let wav = work.path().join("episode.wav");
+    write_wav(&wav, episode)?;
+    encode_wav_with_ffmpeg(&wav, path, tags)
+}
+
+/// Encodes a chaptered WAV to `.m4a`, `.m4b` or `.opus` at `path` with ffmpeg, atomically.
+pub fn encode_wav_with_ffmpeg(wav: &Path, path: &Path, tags: &Tags) -> Result<(), OutputError> {
     if !ffmpeg_available() {
         return Err(encode_error(
             path,
@@ -238,8 +256,6 @@ pub fn write_with_ffmpeg(path: &Path, episode: &Episode, tags: &Tags) -> Result<
             path: path.to_path_buf(),
             source,
         })?;
-    let wav = work.path().join("episode.wav");
-    write_wav(&wav, episode)?;
     let extension = path
         .extension()
         .and_then(|e| e.to_str())
@@ -253,7 +269,7 @@ pub fn write_with_ffmpeg(path: &Path, episode: &Episode, tags: &Tags) -> Result<
     };
     let output = Command::new("ffmpeg")
         .args(["-nostdin", "-hide_banner", "-loglevel", "error", "-y", "-i"])
-        .arg(&wav)
+        .arg(wav)
         .args(["-map_chapters", "0"])
         .args(["-metadata", &format!("title={}", tags.title)])
         .args(["-metadata", &format!("artist={}", tags.artist)])

@@ -87,6 +87,151 @@ pub fn write_clips(dir: &Path, episode: &Episode) -> Result<Vec<PathBuf>, Output
     Ok(written)
 }
 
+/// A 16-bit mono WAV being written sample by sample into a temporary file beside its
+/// destination; [`WavStream::finish`] adds the chapter markers. Nothing appears at the
+/// destination until [`publish`] renames or encodes it there.
+pub struct WavStream {
+    tmp: tempfile::NamedTempFile,
+    writer: hound::WavWriter<BufWriter<File>>,
+}
+
+impl WavStream {
+    pub fn create(dest: &Path, sample_rate: u32) -> Result<WavStream, OutputError> {
+        let dir = match dest.parent() {
+            Some(parent) if !parent.as_os_str().is_empty() => parent,
+            _ => Path::new("."),
+        };
+        let write_error = |source| OutputError::Write {
+            path: dest.to_path_buf(),
+            source,
+        };
+        let tmp = tempfile::Builder::new()
+            .prefix(".recast-")
+            .suffix(".wav.part")
+            .permissions(published_permissions())
+            .tempfile_in(dir)
+            .map_err(write_error)?;
+        let file = tmp.as_file().try_clone().map_err(write_error)?;
+        let spec = hound::WavSpec {
+            channels: 1,
+            sample_rate,
+            bits_per_sample: 16,
+            sample_format: hound::SampleFormat::Int,
+        };
+        let writer = hound::WavWriter::new(BufWriter::new(file), spec).map_err(|source| {
+            OutputError::Encode {
+                path: dest.to_path_buf(),
+                source,
+            }
+        })?;
+        Ok(WavStream { tmp, writer })
+    }
+
+    pub fn write(&mut self, samples: &[f32]) -> Result<(), OutputError> {
+        for &s in samples {
+            self.writer
+                .write_sample(to_i16(s))
+                .map_err(|source| OutputError::Encode {
+                    path: self.tmp.path().to_path_buf(),
+                    source,
+                })?;
+        }
+        Ok(())
+    }
+
+    /// Finalizes the audio and appends the chapter markers; the file is still temporary.
+    pub fn finish(self, chapters: &[ChapterMark]) -> Result<tempfile::NamedTempFile, OutputError> {
+        let path = self.tmp.path().to_path_buf();
+        self.writer
+            .finalize()
+            .map_err(|source| OutputError::Encode {
+                path: path.clone(),
+                source,
+            })?;
+        let mut tmp = self.tmp;
+        append_chapters(tmp.as_file_mut(), &path, chapters)?;
+        tmp.as_file()
+            .sync_all()
+            .map_err(|source| OutputError::Write { path, source })?;
+        Ok(tmp)
+    }
+}
+
+/// Puts a finished episode WAV at `dest` in the format `dest` names: a `.wav` is renamed into
+/// place, other formats are encoded from it.
+pub fn publish(wav: tempfile::NamedTempFile, dest: &Path, tags: &Tags) -> Result<(), OutputError> {
+    let write_error = |source| OutputError::Write {
+        path: dest.to_path_buf(),
+        source,
+    };
+    match Format::from_path(dest) {
+        Some(Format::Wav) => {
+            wav.persist(dest).map_err(|e| write_error(e.error))?;
+            Ok(())
+        }
+        Some(Format::Ffmpeg) => formats::encode_wav_with_ffmpeg(wav.path(), dest, tags),
+        _ => {
+            let info = read_chapters(wav.path())?;
+            let (rate, samples) = read_samples(wav.path())?;
+            write_episode(
+                dest,
+                &Episode {
+                    sample_rate: rate,
+                    samples: &samples,
+                    chapters: &info.chapters,
+                },
+                tags,
+            )
+        }
+    }
+}
+
+/// One WAV per chapter of an episode WAV, cut from the file a chapter at a time.
+pub fn write_clips_from_wav(wav: &Path, dir: &Path) -> Result<Vec<PathBuf>, OutputError> {
+    std::fs::create_dir_all(dir).map_err(|source| OutputError::Write {
+        path: dir.to_path_buf(),
+        source,
+    })?;
+    let info = read_chapters(wav)?;
+    let not_wav = |e: hound::Error| OutputError::NotWav {
+        path: wav.to_path_buf(),
+        reason: e.to_string(),
+    };
+    let mut reader = hound::WavReader::open(wav).map_err(not_wav)?;
+    let mut written = Vec::with_capacity(info.chapters.len());
+    for (index, chapter) in info.chapters.iter().enumerate() {
+        let start = chapter.start.min(info.frames);
+        let frames = chapter.frames.min(info.frames - start);
+        reader
+            .seek(start as u32)
+            .map_err(|source| OutputError::Read {
+                path: wav.to_path_buf(),
+                source,
+            })?;
+        let samples: Vec<f32> = reader
+            .samples::<i16>()
+            .take(frames as usize)
+            .map(|s| s.map(|v| f32::from(v) / i16::MAX as f32))
+            .collect::<Result<_, _>>()
+            .map_err(not_wav)?;
+        let path = dir.join(clip_file_name(index + 1, &chapter.title));
+        write_wav(
+            &path,
+            &Episode {
+                sample_rate: info.sample_rate,
+                samples: &samples,
+                chapters: &[ChapterMark {
+                    title: chapter.title.clone(),
+                    start: 0,
+                    frames: samples.len() as u64,
+                }],
+            },
+        )?;
+        written.push(path);
+    }
+    Ok(written)
+}
+
 /// `NN-title.wav` with the title reduced to characters that are safe in a file name on every
 /// common file system: transcript text never becomes a path unsanitised.
 pub fn clip_file_name(number: usize, title: &str) -> String {
@@ -116,6 +261,13 @@ pub fn safe_file_stem(title: &str) -> String {
     }
 }
 
+/// Temporary files become the published outputs: give them the usual `rw-r--r--` rather
+/// than the private mode temporary files get by default.
+fn published_permissions() -> std::fs::Permissions {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::Permissions::from_mode(0o644)
+}
+
 /// Runs `write` on a temporary file next to `path`, then renames it over `path`.
 pub fn write_atomically(
     path: &Path,
@@ -132,6 +284,7 @@ pub fn write_atomically(
     let mut tmp = tempfile::Builder::new()
         .prefix(".recast-")
         .suffix(".part")
+        .permissions(published_permissions())
         .tempfile_in(dir)
         .map_err(write_error)?;
     let tmp_path = tmp.path().to_path_buf();

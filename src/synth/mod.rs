@@ -5,6 +5,7 @@ use crate::script::VoiceSettings;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, OnceLock};
 
+pub mod cache;
 pub mod piper_pinyin;
 
 #[derive(Debug, thiserror::Error)]
