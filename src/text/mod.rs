@@ -6,6 +6,7 @@
 //! report them.
 
 pub mod phonetic;
+pub mod zh;
 
 /// Upper bound, in characters, of the text handed to one model call. Piper's and FastSpeech2's
 /// cost and memory grow with input length, and very long inputs drift in prosody.
