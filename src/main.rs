@@ -42,6 +42,13 @@ enum Command {
         /// List every transcript line that was not turned into speech, with the reason.
         #[arg(long)]
         explain: bool,
+        /// Print each sentence's normalised text and pinyin (Chinese scripts) instead of
+        /// the script, to see why a word is misread and fix it with --lexicon.
+        #[arg(long)]
+        phonemes: bool,
+        /// A lexicon file (`word = reading` lines or TOML) that overrides the built-in one.
+        #[arg(long, value_name = "FILE")]
+        lexicon: Option<PathBuf>,
     },
     /// Render a transcript or a script file to a chaptered WAV, optionally with clips.
     Render {
@@ -88,6 +95,10 @@ enum Command {
         /// Synthesise every sentence afresh and keep nothing in the cache.
         #[arg(long)]
         no_cache: bool,
+        /// A lexicon file (`word = reading`: pinyin or Chinese characters) that overrides
+        /// how Chinese voices read words.
+        #[arg(long, value_name = "FILE")]
+        lexicon: Option<PathBuf>,
         /// Integrated loudness target in LUFS (-16 podcasts, -19 mono speech, -23 broadcast).
         #[arg(long, default_value_t = -16.0, allow_hyphen_values = true, value_name = "LUFS")]
         loudness: f64,
@@ -144,6 +155,9 @@ enum Command {
         /// Pitch shift in semitones.
         #[arg(long, allow_hyphen_values = true)]
         pitch: Option<f32>,
+        /// A lexicon file for Chinese voices.
+        #[arg(long, value_name = "FILE")]
+        lexicon: Option<PathBuf>,
     },
     /// List, install and describe voices.
     Voices {
@@ -209,7 +223,17 @@ fn run(cli: Cli) -> Result<()> {
             format,
             output,
             explain,
-        } => script(transcript, format, output, explain),
+            phonemes,
+            lexicon,
+        } => {
+            if phonemes {
+                let loaded = render::load_input(&transcript)?;
+                let lexicon = render::load_lexicon(&voices::data_dir()?, lexicon.as_deref())?;
+                out(render::phonemes_report(&loaded.script, &lexicon));
+                return Ok(());
+            }
+            script(transcript, format, output, explain)
+        }
         Command::Render {
             input,
             output,
@@ -225,6 +249,7 @@ fn run(cli: Cli) -> Result<()> {
             jobs,
             threads,
             no_cache,
+            lexicon,
             loudness,
             true_peak,
             no_announce,
@@ -259,6 +284,7 @@ fn run(cli: Cli) -> Result<()> {
                     })
                     .max(1),
                 cache: !no_cache,
+                lexicon,
                 data_dir: voices::data_dir()?,
                 progress: !quiet && std::io::stderr().is_terminal(),
                 loudness: LoudnessTarget {
@@ -282,23 +308,23 @@ fn run(cli: Cli) -> Result<()> {
         Command::Chapters { file } => {
             let info = output::read_chapters(&file)?;
             let rate = info.sample_rate;
-            println!(
+            outln(format!(
                 "{}: {} chapters, {} at {rate} Hz",
                 file.display(),
                 info.chapters.len(),
                 format_time(Duration::from_secs_f64(
                     info.frames as f64 / f64::from(rate)
                 ))
-            );
+            ));
             for (i, mark) in info.chapters.iter().enumerate() {
                 let c = render::chapter_summary(mark, rate);
-                println!(
+                outln(format!(
                     "{:>3}  {:>9}  {:>9}  {}",
                     i + 1,
                     format_time(c.start),
                     format_time(c.duration),
                     c.title
-                );
+                ));
             }
             Ok(())
         }
@@ -324,6 +350,7 @@ fn run(cli: Cli) -> Result<()> {
             play: play_it,
             speed,
             pitch,
+            lexicon,
         } => {
             if output.is_none() && !play_it {
                 bail!("say needs -o OUT.wav or --play");
@@ -342,6 +369,7 @@ fn run(cli: Cli) -> Result<()> {
                 &voices::data_dir()?,
                 render::DEFAULT_RATE,
                 default_threads(),
+                lexicon.as_deref(),
             )?;
             let no_chapters: [output::ChapterMark; 0] = [];
             let episode = output::Episode {
@@ -377,30 +405,51 @@ fn run(cli: Cli) -> Result<()> {
             match command {
                 CacheCommand::Stats => {
                     let stats = cache.stats();
-                    println!(
+                    outln(format!(
                         "{}: {} sentences, {:.1} MB",
                         cache.dir().display(),
                         stats.entries,
                         stats.bytes as f64 / 1e6
-                    );
+                    ));
                 }
                 CacheCommand::Prune { max_size } => {
                     let limit = recast::synth::cache::parse_size(&max_size)
                         .map_err(|e| anyhow::anyhow!("--max-size: {e}"))?;
                     let removed = cache.prune(limit)?;
                     let left = cache.stats();
-                    println!(
+                    outln(format!(
                         "removed {} sentences ({:.1} MB); {} left ({:.1} MB)",
                         removed.entries,
                         removed.bytes as f64 / 1e6,
                         left.entries,
                         left.bytes as f64 / 1e6
-                    );
+                    ));
                 }
             }
             Ok(())
         }
     }
+}
+
+/// Writes to standard output; a closed pipe (`recast script x | head`) ends the program
+/// quietly, as it does for other command-line tools.
+fn out(text: impl AsRef<str>) {
+    use std::io::ErrorKind;
+    let mut stdout = std::io::stdout().lock();
+    if let Err(e) = stdout
+        .write_all(text.as_ref().as_bytes())
+        .and_then(|()| stdout.flush())
+    {
+        if e.kind() == ErrorKind::BrokenPipe {
+            std::process::exit(0);
+        }
+        eprintln!("error: cannot write to standard output: {e}");
+        std::process::exit(1);
+    }
+}
+
+fn outln(text: impl AsRef<str>) {
+    out(format!("{}\n", text.as_ref()));
 }
 
 fn default_threads() -> usize {
@@ -446,7 +495,7 @@ fn script(
                 script.speakers().join(", ")
             );
         }
-        None => println!("{text}"),
+        None => out(format!("{text}\n")),
     }
     if explain {
         eprintln!("lines not turned into speech:");
@@ -468,7 +517,7 @@ fn voices_command(command: VoicesCommand) -> Result<()> {
     match command {
         VoicesCommand::List => {
             let installed = voices::installed(&catalog, &data_dir);
-            print!("{}", voices::format_list(&catalog, &installed));
+            out(voices::format_list(&catalog, &installed));
             Ok(())
         }
         VoicesCommand::Install { ids, force, from } => {
@@ -489,7 +538,7 @@ fn voices_command(command: VoicesCommand) -> Result<()> {
         VoicesCommand::Info { id } => {
             let entry = catalog.get(&id)?;
             let installed = voices::locate(&catalog, &data_dir, &id).ok();
-            println!("{}", voices::describe(entry, installed.as_ref()));
+            out(format!("{}\n", voices::describe(entry, installed.as_ref())));
             Ok(())
         }
     }

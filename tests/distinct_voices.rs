@@ -55,7 +55,7 @@ fn two_speakers_sharing_one_model_differ_in_pitch() {
     let mut f0 = Vec::new();
     for speaker in ["Host", "Baker"] {
         let entry = cast.voice_of(speaker).unwrap();
-        let (samples, rate) = render::say(sentence, entry, &data, DEFAULT_RATE, 2).unwrap();
+        let (samples, rate) = render::say(sentence, entry, &data, DEFAULT_RATE, 2, None).unwrap();
         f0.push(median_f0(&samples, rate));
     }
     let ratio = f0[0].max(f0[1]) / f0[0].min(f0[1]);
