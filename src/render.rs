@@ -596,20 +596,33 @@ fn read_raw(file: &mut std::fs::File, from: u64, buf: &mut [f32]) -> std::io::Re
     Ok(())
 }
 
+/// The sentences of a render with what it takes to voice them.
+struct Workload<'a> {
+    items: &'a [Planned<'a>],
+    /// Cache key of each item.
+    keys: &'a [String],
+    cast: &'a Cast,
+    installed: &'a [InstalledVoice],
+    lexicon: &'a Lexicon,
+}
+
 /// Makes sure every planned sentence is in the cache, synthesising the missing ones on
 /// `config.jobs` workers, each with its own engines (and so its own ONNX Runtime
 /// sessions). Returns how many were synthesised.
 fn synthesise_all(
-    items: &[Planned],
-    keys: &[String],
-    cast: &Cast,
-    installed: &[InstalledVoice],
+    work: &Workload,
     cache: &Cache,
     config: &RenderConfig,
-    lexicon: &Lexicon,
     bar: &indicatif::ProgressBar,
 ) -> Result<usize, RenderError> {
     use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+    let Workload {
+        items,
+        keys,
+        cast,
+        installed,
+        lexicon,
+    } = *work;
     let missing: Vec<usize> = (0..items.len())
         .filter(|&i| cache.get(&keys[i], config.rate).is_none())
         .collect();
@@ -730,9 +743,14 @@ pub fn render(config: &RenderConfig) -> Result<RenderSummary, RenderError> {
     } else {
         indicatif::ProgressBar::hidden()
     };
-    let synthesised = synthesise_all(
-        &items, &keys, &cast, &installed, &cache, config, &lexicon, &bar,
-    )?;
+    let work = Workload {
+        items: &items,
+        keys: &keys,
+        cast: &cast,
+        installed: &installed,
+        lexicon: &lexicon,
+    };
+    let synthesised = synthesise_all(&work, &cache, config, &bar)?;
     bar.finish_and_clear();
 
     // Every speaker's level is measured over all their sentences before any gain is set,
