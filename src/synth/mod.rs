@@ -7,6 +7,7 @@ use std::sync::{Mutex, OnceLock};
 
 pub mod cache;
 pub mod piper_pinyin;
+pub mod zhtts;
 
 #[derive(Debug, thiserror::Error)]
 pub enum SynthError {

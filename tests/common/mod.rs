@@ -1,0 +1,80 @@
+//! Audio measurements shared by the integration tests.
+
+#![allow(dead_code)]
+
+/// Median fundamental frequency of the voiced frames, by autocorrelation (60–400 Hz).
+pub fn median_f0(samples: &[f32], rate: u32) -> f32 {
+    let frame = (rate as usize) * 40 / 1000;
+    let (min_lag, max_lag) = (rate as usize / 400, rate as usize / 60);
+    let mut estimates = Vec::new();
+    for chunk in samples.chunks_exact(frame) {
+        let energy: f32 = chunk.iter().map(|s| s * s).sum::<f32>() / frame as f32;
+        if energy < 1e-3 {
+            continue;
+        }
+        let corr = |lag: usize| -> f32 {
+            chunk[..frame - lag]
+                .iter()
+                .zip(&chunk[lag..])
+                .map(|(a, b)| a * b)
+                .sum::<f32>()
+                // Unbiased: long lags overlap fewer samples.
+                * frame as f32
+                / (frame - lag) as f32
+        };
+        let zero = corr(0);
+        let (best_lag, best) = (min_lag..max_lag.min(frame - 1))
+            .map(|lag| (lag, corr(lag)))
+            .fold((0, f32::MIN), |acc, x| if x.1 > acc.1 { x } else { acc });
+        // Only clearly periodic (voiced) frames count.
+        if best > 0.6 * zero && best_lag > 0 {
+            estimates.push(rate as f32 / best_lag as f32);
+        }
+    }
+    assert!(estimates.len() > 10, "too few voiced frames");
+    estimates.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    estimates[estimates.len() / 2]
+}
+
+/// Samples of each speaker's sentences, cut from an episode by its timing sidecar.
+pub fn speech_by_speaker(
+    timed: &recast::output::TimedScript,
+    samples: &[f32],
+) -> std::collections::BTreeMap<String, Vec<f32>> {
+    let rate = f64::from(timed.sample_rate);
+    let mut by_speaker: std::collections::BTreeMap<String, Vec<f32>> = Default::default();
+    for (turn, sentence) in timed.cues() {
+        let (a, b) = (
+            (sentence.start * rate) as usize,
+            ((sentence.end * rate) as usize).min(samples.len()),
+        );
+        by_speaker
+            .entry(turn.speaker.clone())
+            .or_default()
+            .extend_from_slice(&samples[a..b]);
+    }
+    by_speaker
+}
+
+/// Integrated loudness and true peak as ffmpeg's `ebur128` filter measures them: a meter
+/// independent of the one recast uses.
+pub fn ffmpeg_ebur128(wav: &std::path::Path) -> (f64, f64) {
+    let out = std::process::Command::new("ffmpeg")
+        .args(["-nostats", "-hide_banner", "-i"])
+        .arg(wav)
+        .args(["-af", "ebur128=peak=true", "-f", "null", "-"])
+        .output()
+        .expect("ffmpeg runs (scripts/setup installs it)");
+    let log = String::from_utf8_lossy(&out.stderr);
+    let summary = &log[log.rfind("Summary:").expect("ebur128 summary")..];
+    let value = |label: &str| -> f64 {
+        let at = summary.find(label).unwrap() + label.len();
+        summary[at..]
+            .split_whitespace()
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap()
+    };
+    (value("I:"), value("Peak:"))
+}
