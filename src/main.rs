@@ -616,4 +616,10 @@ fn print_summary(summary: &render::RenderSummary) {
         summary.jobs,
         if summary.jobs == 1 { "" } else { "s" }
     );
+    if let Some(share) = summary.model_share {
+        eprintln!(
+            "synthesis workers spent {:.0}% of their time inside model calls",
+            share * 100.0
+        );
+    }
 }

@@ -362,6 +362,8 @@ pub struct Voices<'a> {
     threads: usize,
     lexicon: &'a LazyLexicon,
     engines: HashMap<String, Box<dyn Engine>>,
+    /// Time spent inside the engines' synthesis calls (not loading them).
+    pub model_time: Duration,
 }
 
 impl<'a> Voices<'a> {
@@ -371,6 +373,7 @@ impl<'a> Voices<'a> {
             threads,
             lexicon,
             engines: HashMap::new(),
+            model_time: Duration::ZERO,
         }
     }
 
@@ -402,7 +405,10 @@ impl<'a> Voices<'a> {
             .get_mut(&entry.voice)
             .expect("engine was just loaded");
         let settings = cast::effective_settings(&installed.entry.defaults, entry);
-        Ok(engine.synthesize(text, &settings)?)
+        let started = Instant::now();
+        let audio = engine.synthesize(text, &settings);
+        self.model_time += started.elapsed();
+        Ok(audio?)
     }
 }
 
@@ -432,6 +438,8 @@ pub struct RenderSummary {
     pub sidecars: Vec<PathBuf>,
     /// Sentences synthesised in this render; the rest came from the cache.
     pub synthesised: usize,
+    /// Share of the synthesis workers' wall time spent inside model calls.
+    pub model_share: Option<f64>,
     pub jobs: usize,
     pub integrated_lufs: f64,
     pub true_peak_dbtp: f64,
@@ -646,14 +654,15 @@ struct Workload<'a> {
 
 /// Makes sure every planned sentence is in the cache, synthesising the missing ones on
 /// `config.jobs` workers, each with its own engines (and so its own ONNX Runtime
-/// sessions). Returns how many were synthesised.
+/// sessions). Returns how many were synthesised and, if any were, the share of the workers'
+/// time spent inside model calls.
 fn synthesise_all(
     work: &Workload,
     cache: &Cache,
     config: &RenderConfig,
     bar: &indicatif::ProgressBar,
-) -> Result<usize, RenderError> {
-    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+) -> Result<(usize, Option<f64>), RenderError> {
+    use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
     let Workload {
         items,
         keys,
@@ -667,12 +676,14 @@ fn synthesise_all(
     bar.inc((items.len() - missing.len()) as u64);
     let next = AtomicUsize::new(0);
     let failed = AtomicBool::new(false);
+    let model_nanos = AtomicU64::new(0);
+    let started = Instant::now();
     let (tx, rx) = std::sync::mpsc::channel::<Result<usize, RenderError>>();
     let jobs = config.jobs.clamp(1, missing.len().max(1));
-    std::thread::scope(|scope| {
+    let synthesised = std::thread::scope(|scope| {
         for _ in 0..jobs {
             let tx = tx.clone();
-            let (next, failed, missing) = (&next, &failed, &missing);
+            let (next, failed, missing, model_nanos) = (&next, &failed, &missing, &model_nanos);
             scope.spawn(move || {
                 let mut voices = Voices::new(installed, config.threads, lexicon);
                 while !failed.load(Ordering::Relaxed) {
@@ -695,6 +706,7 @@ fn synthesise_all(
                         break;
                     }
                 }
+                model_nanos.fetch_add(voices.model_time.as_nanos() as u64, Ordering::Relaxed);
             });
         }
         drop(tx);
@@ -714,7 +726,11 @@ fn synthesise_all(
             Some(e) => Err(e),
             None => Ok(missing.len()),
         }
-    })
+    })?;
+    let busy = started.elapsed().as_secs_f64() * jobs as f64;
+    let share = (!missing.is_empty() && busy > 0.0)
+        .then(|| model_nanos.load(Ordering::Relaxed) as f64 / 1e9 / busy);
+    Ok((synthesised, share))
 }
 
 /// Renders INPUT to a chaptered WAV (and clips and sidecars), end to end.
@@ -792,7 +808,7 @@ pub fn render(config: &RenderConfig) -> Result<RenderSummary, RenderError> {
         installed: &installed,
         lexicon: &lexicon,
     };
-    let synthesised = synthesise_all(&work, &cache, config, &bar)?;
+    let (synthesised, model_share) = synthesise_all(&work, &cache, config, &bar)?;
     bar.finish_and_clear();
 
     // Every speaker's level is measured over all their sentences before any gain is set,
@@ -952,6 +968,7 @@ pub fn render(config: &RenderConfig) -> Result<RenderSummary, RenderError> {
         integrated_lufs: mastered.integrated_lufs,
         true_peak_dbtp: mastered.true_peak_dbtp,
         synthesised,
+        model_share,
         jobs: config.jobs,
         warnings: cast.warnings.clone(),
         elapsed: started.elapsed(),
