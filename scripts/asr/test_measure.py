@@ -1,0 +1,127 @@
+"""Tests of the scoring (no model needed):
+    $RECAST_HOME/asr-venv/bin/python -m unittest discover -s scripts/asr -p 'test_*.py'
+"""
+
+import json
+import struct
+import tempfile
+import unittest
+from pathlib import Path
+
+import measure
+import textnorm
+
+
+class Numbers(unittest.TestCase):
+    def test_chinese_cardinals(self):
+        cases = {"0": "零", "7": "七", "10": "十", "17": "十七", "20": "二十", "105": "一百零五",
+                 "110": "一百一十", "2003": "二千零三", "10010": "一万零一十", "1000000": "一百万",
+                 "100000000": "一亿", "007": "零零七"}
+        for digits, spoken in cases.items():
+            self.assertEqual(textnorm.int_zh(digits), spoken, digits)
+
+    def test_chinese_forms(self):
+        self.assertEqual(textnorm.number_zh("2003", "年，"), "二零零三")
+        self.assertEqual(textnorm.number_zh("20", "年前"), "二十")
+        self.assertEqual(textnorm.number_zh("3.5", ""), "三点五")
+        self.assertEqual(textnorm.number_zh("20%", ""), "百分之二十")
+        self.assertEqual(textnorm.number_zh("1,000", ""), "一千")
+
+    def test_english(self):
+        self.assertEqual(textnorm.number_en("30"), "thirty")
+        self.assertEqual(textnorm.number_en("1998"), "nineteen ninety-eight")
+        self.assertEqual(textnorm.number_en("12.5"), "twelve point five")
+
+
+class Units(unittest.TestCase):
+    def test_chinese_units(self):
+        u = textnorm.units("他17岁时读了 GPT-3 的論文！", "zh")
+        self.assertEqual(u.tokens, ["他", "十", "七", "岁", "时", "读", "了", "gpt", "三", "的", "论", "文"])
+        self.assertEqual(u.sources[1], 1)  # 十 comes from the "1" of 17
+        self.assertEqual(textnorm.units("ＧＰＴ", "zh").tokens, ["gpt"])
+        self.assertEqual(textnorm.units("GPT", "zh", latin="letters").tokens, ["g", "p", "t"])
+
+    def test_spelling_does_not_count(self):
+        ref = textnorm.units("那是2003年，我们推着车。", "zh").tokens
+        hyp = textnorm.units("那是二零零三年我們推著車", "zh").tokens
+        self.assertEqual(ref, hyp)
+
+    def test_english_units(self):
+        u = textnorm.units("It's 30 loaves!", "en")
+        self.assertEqual(u.words, ["its", "thirty", "loaves"])
+        self.assertEqual("".join(u.tokens), "itsthirtyloaves")
+
+    def test_passages(self):
+        text = "第一句。第二句很长，" + "很长" * 30 + "，还有。第三句！"
+        spans = textnorm.passages(text, max_units=20)
+        self.assertEqual(text[spans[0][0]:spans[0][1]], "第一句。")
+        self.assertEqual(text[spans[-1][0]:spans[-1][1]], "第三句！")
+        self.assertGreater(len(spans), 3)
+
+
+class Scoring(unittest.TestCase):
+    def test_counts(self):
+        s, _ = measure.score_units(list("abcdef"), list("axcdzzf"))
+        self.assertEqual((s.substitutions, s.deletions, s.insertions), (2, 0, 1))
+        self.assertAlmostEqual(s.cer, 3 / 6)
+        s, _ = measure.score_units(list("abc"), [])
+        self.assertEqual((s.deletions, s.cer), (3, 1.0))
+
+    def test_passage_attribution(self):
+        text = "今天天气很好。我们去河边走走。"
+        ref = textnorm.units(text, "zh")
+        hyp = textnorm.units("今天天气很好我们去和边走", "zh")
+        times = [(i * 0.2, i * 0.2 + 0.2) for i in range(len(hyp.tokens))]
+        s, ops = measure.score_units(ref.tokens, hyp.tokens)
+        ps = measure.passage_scores(0, text, ref, hyp, times, ops, "zh")
+        self.assertEqual([p.errors for p in ps], [0, 2])
+        self.assertEqual(ps[1].hyp_tokens, list("我们去和边走"))
+        self.assertAlmostEqual(ps[1].start, 1.2)
+
+
+class Wav(unittest.TestCase):
+    def test_chapter_markers(self):
+        # A WAV laid out as recast writes it: data, then cue and LIST/adtl (labl, ltxt).
+        rate, frames = 8000, 800
+        data = struct.pack("<800h", *([1000] * frames))
+        fmt = struct.pack("<HHIIHH", 1, 1, rate, rate * 2, 2, 16)
+        cue = struct.pack("<I", 2) + b"".join(
+            struct.pack("<II4sIII", n, pos, b"data", 0, 0, pos) for n, pos in ((1, 0), (2, 300)))
+        labl = [struct.pack("<I", n) + t.encode() + b"\0" for n, t in ((1, "引言"), (2, "Two"))]
+        sub = b""
+        for body in labl:
+            sub += b"labl" + struct.pack("<I", len(body)) + body + (b"\0" if len(body) % 2 else b"")
+        for n, length in ((1, 300), (2, 500)):
+            body = struct.pack("<II4sHHHH", n, length, b"rgn ", 0, 0, 0, 0)
+            sub += b"ltxt" + struct.pack("<I", len(body)) + body
+        chunks = (b"fmt " + struct.pack("<I", len(fmt)) + fmt + b"data" + struct.pack("<I", len(data)) + data
+                  + b"cue " + struct.pack("<I", len(cue)) + cue
+                  + b"LIST" + struct.pack("<I", 4 + len(sub)) + b"adtl" + sub)
+        wav = b"RIFF" + struct.pack("<I", 4 + len(chunks)) + b"WAVE" + chunks
+        with tempfile.TemporaryDirectory() as d:
+            path = Path(d) / "e.wav"
+            path.write_bytes(wav)
+            audio = measure.read_wav(path)
+        self.assertEqual(audio.rate, rate)
+        self.assertEqual(audio.chapters, [("引言", 0, 300), ("Two", 300, 500)])
+        self.assertAlmostEqual(float(audio.samples[0]), 1000 / 32768)
+
+    def test_timed_sidecar_and_titles(self):
+        timed = {"title": "T", "language": "zh", "chapters": [{"title": "A", "turns": [
+            {"speaker": "Narrator", "announcement": True, "sentences": [{"text": "T"}, {"text": "A"}]},
+            {"speaker": "X", "sentences": [{"text": "你好。"}, {"text": "再见。"}]}]}]}
+        plain = {"title": "T", "language": "zh", "chapters": [{"title": "A", "turns": [
+            {"speaker": "X", "text": "你好。再见。"}]}]}
+        with tempfile.TemporaryDirectory() as d:
+            p = Path(d) / "e.script.json"
+            p.write_text(json.dumps(timed))
+            self.assertEqual(measure.load_script(p)[1][0].text, "T A\n你好。 再见。")
+            q = Path(d) / "s.json"
+            q.write_text(json.dumps(plain))
+            self.assertEqual(measure.load_script(q)[1][0].text, "你好。再见。")
+            self.assertEqual(measure.load_script(q, titles=True)[1][0].text, "T\nA\n你好。再见。")
+            self.assertEqual(measure.timing_sidecar(Path(d) / "e.wav"), p)
+
+
+if __name__ == "__main__":
+    unittest.main()
