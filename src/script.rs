@@ -12,7 +12,10 @@ use thiserror::Error;
 /// The name given to the speaker of unlabelled text such as an intro.
 pub const DEFAULT_NARRATOR: &str = "Narrator";
 
+// Unknown fields are refused: a misspelt key (`tittle`, `speakr`) would otherwise be
+// ignored without a word and its value lost.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Script {
     pub title: String,
     /// BCP-47-ish primary language of the spoken text, e.g. "zh" or "en".
@@ -26,12 +29,14 @@ pub struct Script {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Chapter {
     pub title: String,
     pub turns: Vec<Turn>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Turn {
     pub speaker: String,
     pub text: String,
@@ -49,7 +54,10 @@ pub struct CastEntry {
 /// The on-disk form of a cast entry. serde's `flatten` would accept any unknown key
 /// silently, so a misspelt setting (`pich = 2`) would be ignored; this form rejects it.
 #[derive(Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(
+    deny_unknown_fields,
+    expecting = "a table of voice settings, e.g. { voice = \"en_US-joe-medium\", speed = 1.1 }"
+)]
 struct FlatCastEntry {
     #[serde(default)]
     voice: String,

@@ -79,6 +79,8 @@ pub enum SkipReason {
     Boilerplate,
     /// Emoji-only lines, separators, empty headings.
     Decoration,
+    /// A speaker label (`Name:`) with no words after it before the next label.
+    EmptyLabel,
 }
 
 impl SkipReason {
@@ -103,6 +105,7 @@ impl fmt::Display for SkipReason {
             SkipReason::Markup => "markup, not text",
             SkipReason::Boilerplate => "promo / footer boilerplate",
             SkipReason::Decoration => "decoration (emoji or separator)",
+            SkipReason::EmptyLabel => "speaker label with no words",
         })
     }
 }
@@ -115,8 +118,8 @@ pub enum TranscriptError {
     )]
     Empty,
     #[error(
-        "the transcript contains NUL bytes and looks like a binary file: pass the \
-         interview as UTF-8 markdown or plain text"
+        "the transcript contains NUL bytes and looks like a binary file (or UTF-16 \
+         without a byte-order mark): pass the interview as UTF-8 markdown or plain text"
     )]
     Binary,
     #[error(
@@ -204,7 +207,14 @@ fn normalize_ws(line: &str) -> String {
             | '\u{202f}'
             | '\u{205f}'
             | '\r' => out.push(' '),
-            '\u{200b}' | '\u{feff}' | '\u{2060}' | '\u{00ad}' => {}
+            // Zero-width and invisible formatting characters, bidi overrides included:
+            // they are not spoken, and in the script they would hide or reorder text.
+            '\u{200b}'..='\u{200f}'
+            | '\u{202a}'..='\u{202e}'
+            | '\u{2060}'..='\u{2064}'
+            | '\u{2066}'..='\u{2069}'
+            | '\u{feff}'
+            | '\u{00ad}' => {}
             c if c.is_control() => {}
             c => out.push(c),
         }
@@ -1482,6 +1492,16 @@ impl<'a> Builder<'a> {
             self.start_paragraph(Some(name), text, n);
             return;
         }
+        // `Name:` alone on its line: a label whose words follow on the next lines (or
+        // never come, see `finish`), not words of the previous turn.
+        if let Some((name, rest)) = split_colon(&cleaned)
+            && rest.trim().is_empty()
+            && let Some(name) = name_like(name)
+            && self.plain_label_accepted(&name)
+        {
+            self.start_paragraph(Some(name), String::new(), n);
+            return;
+        }
         if is_promo_line(&cleaned, bold) {
             self.flush();
             self.skip(n, SkipReason::Boilerplate);
@@ -1558,6 +1578,27 @@ impl<'a> Builder<'a> {
     }
 
     fn finish(mut self) -> Transcript {
+        // A label whose words never came (the next paragraph has its own label, or there
+        // is none) has nothing to say: report it instead of keeping an empty turn.
+        for section in &mut self.sections {
+            let mut paragraphs = std::mem::take(&mut section.paragraphs)
+                .into_iter()
+                .peekable();
+            while let Some(p) = paragraphs.next() {
+                let words_follow = paragraphs.peek().is_some_and(|next| next.speaker.is_none());
+                if p.speaker.is_some() && p.text.is_empty() && !words_follow {
+                    for (line, text) in p.source {
+                        self.skipped.push(SkippedLine {
+                            line,
+                            text,
+                            reason: SkipReason::EmptyLabel,
+                        });
+                    }
+                } else {
+                    section.paragraphs.push(p);
+                }
+            }
+        }
         self.skipped.sort_by_key(|s| s.line);
         Transcript {
             title: self.title,

@@ -106,7 +106,7 @@ impl WavStream {
             source,
         };
         let tmp = tempfile::Builder::new()
-            .prefix(".recast-")
+            .prefix(&temp_prefix())
             .suffix(".wav.part")
             .permissions(published_permissions())
             .tempfile_in(dir)
@@ -268,6 +268,47 @@ fn published_permissions() -> std::fs::Permissions {
     std::fs::Permissions::from_mode(0o644)
 }
 
+/// Prefix of the temporary files recast writes beside its outputs: `.recast-<pid>-`, so
+/// that [`remove_stale_temp_files`] can tell the files of a process that was killed.
+pub fn temp_prefix() -> String {
+    format!(".recast-{}-", std::process::id())
+}
+
+/// Removes from `dir` the temporary files (`.recast-<pid>-….part`, `….raw`) of recast
+/// processes that no longer run: a killed render cannot remove its own. Files of running
+/// processes are left alone. Needs `/proc` to tell; without it nothing is removed.
+/// Returns how many files were removed.
+pub fn remove_stale_temp_files(dir: &Path) -> usize {
+    let proc = Path::new("/proc");
+    if !proc.join("self").exists() {
+        return 0;
+    }
+    let mut removed = 0;
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let name = entry.file_name();
+        let Some(name) = name.to_str() else {
+            continue;
+        };
+        let Some(pid) = name
+            .strip_prefix(".recast-")
+            .and_then(|rest| rest.split_once('-'))
+            .and_then(|(pid, _)| pid.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        let ours = name.ends_with(".part") || name.ends_with(".raw");
+        let dead = pid != std::process::id() && !proc.join(pid.to_string()).exists();
+        if ours
+            && dead
+            && entry.file_type().is_ok_and(|t| t.is_file())
+            && std::fs::remove_file(entry.path()).is_ok()
+        {
+            removed += 1;
+        }
+    }
+    removed
+}
+
 /// Runs `write` on a temporary file next to `path`, then renames it over `path`.
 pub fn write_atomically(
     path: &Path,
@@ -282,7 +323,7 @@ pub fn write_atomically(
         source,
     };
     let mut tmp = tempfile::Builder::new()
-        .prefix(".recast-")
+        .prefix(&temp_prefix())
         .suffix(".part")
         .permissions(published_permissions())
         .tempfile_in(dir)
@@ -401,7 +442,8 @@ pub struct WavInfo {
 
 /// Reads the format and the chapter markers (cue points with their `labl` titles and `ltxt`
 /// lengths) of a WAV file. The audio itself is skipped, not read, so this is cheap for
-/// hour-long episodes. A chapter without a stored length runs to the next one.
+/// hour-long episodes. A chapter without a stored length runs to the next one; no chapter
+/// runs past the end of the audio, and cue points after it are left out.
 pub fn read_chapters(path: &Path) -> Result<WavInfo, OutputError> {
     let file = File::open(path).map_err(|source| OutputError::Read {
         path: path.to_path_buf(),
@@ -522,6 +564,9 @@ fn parse_wav_chapters(chunks: &[Chunk]) -> Result<WavInfo, String> {
     let data_len = data_len.ok_or("it has no data chunk")?;
     let frame_bytes = u64::from(channels.max(1)) * u64::from(bits.div_ceil(8).max(1));
     let frames = data_len / frame_bytes;
+    // A cue point past the end of the audio marks nothing that can be played: it is left
+    // out, as the player does, and the chapter before it ends with the audio.
+    cues.retain(|&(_, start)| start < frames || start == 0);
     cues.sort_by_key(|&(_, start)| start);
     let mut chapters = Vec::with_capacity(cues.len());
     for (i, &(id, start)) in cues.iter().enumerate() {
@@ -529,7 +574,8 @@ fn parse_wav_chapters(chunks: &[Chunk]) -> Result<WavInfo, String> {
         let frames_here = lengths
             .get(&id)
             .copied()
-            .unwrap_or(next.saturating_sub(start));
+            .unwrap_or(next.saturating_sub(start))
+            .min(frames.saturating_sub(start));
         chapters.push(ChapterMark {
             title: labels
                 .get(&id)
