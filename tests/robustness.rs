@@ -1531,9 +1531,7 @@ fn render_refuses_to_overwrite_its_input() {
 }
 
 /// `recast script interview.md -o interview.md` replaces the transcript with its script.
-/// The fix belongs in src/main.rs (`script`), which this test file may not change.
 #[test]
-#[ignore = "needs a check in src/main.rs: `recast script IN -o IN` overwrites the transcript"]
 fn script_refuses_to_overwrite_its_input() {
     let work = tempfile::tempdir().unwrap();
     let input = work.path().join("interview.md");

