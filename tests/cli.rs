@@ -1,44 +1,13 @@
 //! Runs the `recast` binary on fixtures written for these tests: scripts, renders with the
 //! real Piper voice, chapters read back by ffprobe and by recast, clips, and bad input.
 
-use assert_cmd::Command;
 use predicates::prelude::*;
 use recast::output::{read_chapters, read_samples};
 use recast::voices::{self, Catalog};
 use std::path::{Path, PathBuf};
 
 mod common;
-use common::ffmpeg_ebur128;
-
-const VOICE: &str = "en_US-joe-medium";
-
-fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures")
-        .join(name)
-}
-
-fn recast() -> Command {
-    Command::cargo_bin("recast").unwrap()
-}
-
-/// The data folder `scripts/setup` filled (runtime + default voice). These tests use the real
-/// neural voice: without it they fail and say how to get it, rather than pass vacuously.
-fn real_data_dir() -> PathBuf {
-    let dir = voices::data_dir().unwrap();
-    if let Err(e) = voices::locate(&Catalog::builtin(), &dir, VOICE) {
-        panic!("the end-to-end tests need the real voice: run scripts/setup first ({e})");
-    }
-    dir
-}
-
-/// A data folder with no voices, sharing the real ONNX Runtime library.
-fn empty_data_dir() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    let real = real_data_dir().join("runtime");
-    std::os::unix::fs::symlink(real, dir.path().join("runtime")).unwrap();
-    dir
-}
+use common::{VOICE, empty_data_dir, ffmpeg_ebur128, fixture, real_data_dir, recast};
 
 fn rms(samples: &[f32]) -> f32 {
     (samples.iter().map(|s| s * s).sum::<f32>() / samples.len().max(1) as f32).sqrt()

@@ -10,41 +10,16 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Stdio};
 use std::time::{Duration, Instant, SystemTime};
 
-const VOICE: &str = "en_US-joe-medium";
+mod common;
+use common::{VOICE, empty_data_dir, fixture, real_data_dir, recast};
+
 const ZH_VOICE: &str = "zh_CN-baker";
 
 // ---------------------------------------------------------------------------------------
 // Helpers (the small ones are copied from tests/cli.rs)
 
-fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures")
-        .join(name)
-}
-
 fn bad(name: &str) -> PathBuf {
     fixture(&format!("bad/{name}"))
-}
-
-fn recast() -> Command {
-    Command::cargo_bin("recast").unwrap()
-}
-
-/// The data folder `scripts/setup` filled (runtime + default voices).
-fn real_data_dir() -> PathBuf {
-    let dir = voices::data_dir().unwrap();
-    if let Err(e) = voices::locate(&Catalog::builtin(), &dir, VOICE) {
-        panic!("the robustness tests need the real voice: run scripts/setup first ({e})");
-    }
-    dir
-}
-
-/// A data folder with no voices, sharing the real ONNX Runtime library.
-fn empty_data_dir() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    let real = real_data_dir().join("runtime");
-    std::os::unix::fs::symlink(real, dir.path().join("runtime")).unwrap();
-    dir
 }
 
 /// A data folder sharing the real runtime, voices and Chinese dictionary, with a cache of

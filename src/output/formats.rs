@@ -221,20 +221,26 @@ pub fn write_mp3(path: &Path, episode: &Episode, tags: &Tags) -> Result<(), Outp
 /// AAC in MP4 (`.m4a`, `.m4b`) or Opus (`.opus`) by the system's ffmpeg, from a chaptered
 /// WAV (ffmpeg carries WAV cue chapters into MP4 chapters and Vorbis CHAPTER comments).
 pub fn write_with_ffmpeg(path: &Path, episode: &Episode, tags: &Tags) -> Result<(), OutputError> {
+    let work = work_dir_beside(path)?;
+    let wav = work.path().join("episode.wav");
+    write_wav(&wav, episode)?;
+    encode_wav_with_ffmpeg(&wav, path, tags)
+}
+
+/// A temporary folder next to `path`, so the finished file is renamed, not copied, into
+/// place.
+fn work_dir_beside(path: &Path) -> Result<tempfile::TempDir, OutputError> {
     let dir = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
-    let work = tempfile::Builder::new()
+    tempfile::Builder::new()
         .prefix(".recast-")
         .tempdir_in(dir)
         .map_err(|source| OutputError::Write {
             path: path.to_path_buf(),
             source,
-        })?;
-    let wav = work.path().join("episode.wav");
-    write_wav(&wav, episode)?;
-    encode_wav_with_ffmpeg(&wav, path, tags)
+        })
 }
 
 /// Encodes a chaptered WAV to `.m4a`, `.m4b` or `.opus` at `path` with ffmpeg, atomically.
@@ -245,17 +251,7 @@ pub fn encode_wav_with_ffmpeg(wav: &Path, path: &Path, tags: &Tags) -> Result<()
             "this format is written by ffmpeg, which is not installed; install it (e.g. `apt install ffmpeg`) or choose .wav, .flac or .mp3",
         ));
     }
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let work = tempfile::Builder::new()
-        .prefix(".recast-")
-        .tempdir_in(dir)
-        .map_err(|source| OutputError::Write {
-            path: path.to_path_buf(),
-            source,
-        })?;
+    let work = work_dir_beside(path)?;
     let extension = path
         .extension()
         .and_then(|e| e.to_str())

@@ -66,6 +66,11 @@ pub enum SynthError {
     },
 }
 
+/// The Chinese front end as the Chinese engines take it: a sentence of text to its phonetic
+/// form (or a message saying why it cannot be read).
+pub type FrontEnd =
+    Box<dyn Fn(&str) -> Result<crate::text::phonetic::PhoneticSentence, String> + Send>;
+
 /// Version of the Piper engine's text-to-audio path (bump when its output changes).
 pub const PIPER_VERSION: &str = "piper-1";
 

@@ -391,8 +391,7 @@ pub fn ids_for(sentence: &PhoneticSentence, config: &PinyinConfig) -> Result<Vec
     ids_for_symbols(&symbols, config).map_err(phonemize_error)
 }
 
-/// Turns a sentence of text into its phonetic form: the Chinese front end.
-pub type FrontEnd = Box<dyn Fn(&str) -> Result<PhoneticSentence, String> + Send>;
+pub use super::FrontEnd;
 
 /// A Piper (VITS) voice with pinyin phonemes, on its own ONNX Runtime session.
 pub struct PinyinPiperEngine {

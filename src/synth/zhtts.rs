@@ -564,8 +564,7 @@ fn interpolate(values: &[f32], position: f64) -> f32 {
 // The engine
 // ---------------------------------------------------------------------------------------
 
-/// Turns a sentence of text into its phonetic form.
-pub type FrontEnd = Box<dyn Fn(&str) -> Result<PhoneticSentence, String> + Send>;
+pub use super::FrontEnd;
 
 /// The FastSpeech2 + MB-MelGAN voice. Each worker owns one (two ONNX Runtime sessions).
 pub struct ZhttsEngine {

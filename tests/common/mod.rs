@@ -78,3 +78,35 @@ pub fn ffmpeg_ebur128(wav: &std::path::Path) -> (f64, f64) {
     };
     (value("I:"), value("Peak:"))
 }
+
+pub const VOICE: &str = "en_US-joe-medium";
+
+pub fn fixture(name: &str) -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
+}
+
+pub fn recast() -> assert_cmd::Command {
+    assert_cmd::Command::cargo_bin("recast").unwrap()
+}
+
+/// The data folder `scripts/setup` filled (runtime + default voices). The end-to-end tests
+/// use the real neural voices: without them they fail and say how to get them, rather than
+/// pass vacuously.
+pub fn real_data_dir() -> std::path::PathBuf {
+    use recast::voices::{self, Catalog};
+    let dir = voices::data_dir().unwrap();
+    if let Err(e) = voices::locate(&Catalog::builtin(), &dir, VOICE) {
+        panic!("these tests need the real voices: run scripts/setup first ({e})");
+    }
+    dir
+}
+
+/// A data folder with no voices, sharing the real ONNX Runtime library.
+pub fn empty_data_dir() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let real = real_data_dir().join("runtime");
+    std::os::unix::fs::symlink(real, dir.path().join("runtime")).unwrap();
+    dir
+}
