@@ -585,7 +585,7 @@ class Bench:
                 "time above wall time means more than one core was used. The script never "
                 "asserts a timing.", ""]
         if self.a.note:
-            doc += ["## Notes", ""] + [f"- {n}" for n in self.a.note] + [""]
+            doc += ["", "## Notes", ""] + [f"- {n}" for n in self.a.note] + [""]
         path = Path(self.a.repo) / "BENCHMARKS.md"
         path.write_text("\n".join(doc))
         log(f"wrote {path}")
