@@ -839,8 +839,10 @@ fn synthesise_all(
         installed,
         lexicon,
     } = *work;
+    // A sentence said twice (a repeated line, a chapter read again) is synthesised once.
+    let mut seen = std::collections::HashSet::new();
     let missing: Vec<usize> = (0..items.len())
-        .filter(|&i| cache.get(&keys[i], config.rate).is_none())
+        .filter(|&i| seen.insert(&keys[i]) && cache.get(&keys[i], config.rate).is_none())
         .collect();
     bar.inc((items.len() - missing.len()) as u64);
     let next = AtomicUsize::new(0);

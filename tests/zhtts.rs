@@ -197,7 +197,7 @@ fn baker_formant_moves_the_spectrum_not_the_pitch() {
     let mut e = engine();
     let mut centroid = Vec::new();
     let mut f0 = Vec::new();
-    for formant in [-3.0, 0.0, 3.0] {
+    for formant in [-5.0, 0.0, 5.0] {
         let audio = e
             .synthesize(SENTENCE, &settings(0.0, formant, 1.0))
             .unwrap();
@@ -205,14 +205,14 @@ fn baker_formant_moves_the_spectrum_not_the_pitch() {
         f0.push(median_f0(&audio.samples, audio.sample_rate));
     }
     eprintln!(
-        "zh_CN-baker spectral centroid: formant -3 {:.0} Hz, 0 {:.0} Hz, +3 {:.0} Hz; median F0 {:.0} / {:.0} / {:.0} Hz",
+        "zh_CN-baker spectral centroid: formant -5 {:.0} Hz, 0 {:.0} Hz, +5 {:.0} Hz; median F0 {:.0} / {:.0} / {:.0} Hz",
         centroid[0], centroid[1], centroid[2], f0[0], f0[1], f0[2]
     );
     assert!(
-        centroid[0] < centroid[1] * 0.97 && centroid[2] > centroid[1] * 1.03,
+        centroid[0] < centroid[1] * 0.985 && centroid[2] > centroid[1] * 1.015,
         "{centroid:?}"
     );
-    // The pitch moves much less than the 19% of a 3-semitone shift.
+    // The pitch moves much less than the 33% of a 5-semitone shift.
     for f in [f0[0], f0[2]] {
         assert!((f / f0[1] - 1.0).abs() < 0.1, "F0 {f0:?}");
     }
