@@ -220,6 +220,29 @@ fn find_espeak_data(data_dir: &Path) -> Result<PathBuf, SynthError> {
         .ok_or(SynthError::EspeakDataMissing { searched })
 }
 
+/// An ONNX Runtime session on `path` with `threads` intra-op threads; a missing or damaged
+/// model is a `ModelLoad` error that names the voice and the file.
+pub fn open_session(
+    voice: &str,
+    path: &Path,
+    threads: usize,
+) -> Result<ort::session::Session, SynthError> {
+    let error = |reason: String| SynthError::ModelLoad {
+        voice: voice.to_string(),
+        path: path.to_path_buf(),
+        reason,
+    };
+    if !path.is_file() {
+        return Err(error("the file does not exist".into()));
+    }
+    ort::session::Session::builder()
+        .map_err(|e| error(e.to_string()))?
+        .with_intra_threads(threads.max(1))
+        .map_err(|e| error(e.to_string()))?
+        .commit_from_file(path)
+        .map_err(|e| error(e.to_string()))
+}
+
 /// espeak-ng keeps global state (current voice, output buffers): phonemization from several
 /// threads must take turns.
 static ESPEAK_LOCK: Mutex<()> = Mutex::new(());
@@ -278,20 +301,7 @@ impl PiperEngine {
             .ok_or_else(|| bad_config("it names no espeak voice".into()))?;
         let model_config: piper_rs::ModelConfig =
             serde_json::from_str(&text).map_err(|e| bad_config(e.to_string()))?;
-        let model_error = |reason: String| SynthError::ModelLoad {
-            voice: voice.to_string(),
-            path: model.to_path_buf(),
-            reason,
-        };
-        if !model.is_file() {
-            return Err(model_error("the file does not exist".into()));
-        }
-        let session = ort::session::Session::builder()
-            .map_err(|e| model_error(e.to_string()))?
-            .with_intra_threads(threads.max(1))
-            .map_err(|e| model_error(e.to_string()))?
-            .commit_from_file(model)
-            .map_err(|e| model_error(e.to_string()))?;
+        let session = open_session(voice, model, threads)?;
         let sample_rate = model_config.audio.sample_rate;
         let speakers = model_config.num_speakers.max(1);
         let inference = model_config.inference.clone();

@@ -419,15 +419,7 @@ impl PinyinPiperEngine {
             path: PathBuf::from(model),
             reason,
         };
-        if !model.is_file() {
-            return Err(model_error("the file does not exist".into()));
-        }
-        let session = ort::session::Session::builder()
-            .map_err(|e| model_error(e.to_string()))?
-            .with_intra_threads(threads.max(1))
-            .map_err(|e| model_error(e.to_string()))?
-            .commit_from_file(model)
-            .map_err(|e| model_error(e.to_string()))?;
+        let session = super::open_session(voice, model, threads)?;
         let names: Vec<&str> = session.inputs().iter().map(|i| i.name()).collect();
         for needed in ["input", "input_lengths", "scales"] {
             if !names.contains(&needed) {

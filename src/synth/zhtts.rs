@@ -17,6 +17,7 @@
 //! (`Fn(&str) -> Result<PhoneticSentence, String>`) that turns it into pinyin;
 //! [`pinyin_front_end`] reads space-separated tone-numbered pinyin, for tests and debugging.
 
+use super::open_session;
 use super::{Audio, Engine, SynthError};
 use crate::script::VoiceSettings;
 use crate::text::phonetic::{Break, PhoneticSentence, Syllable, Unit};
@@ -876,23 +877,6 @@ impl Engine for ZhttsEngine {
         })?;
         self.synthesize_phonetic(&sentence, settings)
     }
-}
-
-fn open_session(voice: &str, path: &Path, threads: usize) -> Result<Session, SynthError> {
-    let err = |reason: String| SynthError::ModelLoad {
-        voice: voice.to_string(),
-        path: path.to_path_buf(),
-        reason,
-    };
-    if !path.is_file() {
-        return Err(err("the file does not exist".into()));
-    }
-    Session::builder()
-        .map_err(|e| err(e.to_string()))?
-        .with_intra_threads(threads.max(1))
-        .map_err(|e| err(e.to_string()))?
-        .commit_from_file(path)
-        .map_err(|e| err(e.to_string()))
 }
 
 fn check_fastspeech2(session: &Session) -> Result<(), String> {
