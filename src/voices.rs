@@ -1607,7 +1607,8 @@ fn remove_stale_work(voices: &Path, trash: &Path, id: &str) {
     }
 }
 
-fn entries_named(dir: &Path, prefix: &str) -> Vec<PathBuf> {
+/// The entries of `dir` whose names start with `prefix`; none if `dir` cannot be read.
+pub(crate) fn entries_named(dir: &Path, prefix: &str) -> Vec<PathBuf> {
     fs::read_dir(dir)
         .into_iter()
         .flatten()

@@ -166,25 +166,10 @@ fn find_onnxruntime(data_dir: &Path) -> Result<PathBuf, SynthError> {
 }
 
 fn libraries_in(dir: &Path) -> Vec<PathBuf> {
-    let mut found = entries_starting_with(dir, "libonnxruntime.so");
+    let mut found = crate::voices::entries_named(dir, "libonnxruntime.so");
     // The longest name is the fully versioned file rather than a dangling dev symlink.
     found.sort_by_key(|p| std::cmp::Reverse(p.as_os_str().len()));
     found
-}
-
-/// The entries of `dir` whose names start with `prefix`; none if `dir` cannot be read.
-fn entries_starting_with(dir: &Path, prefix: &str) -> Vec<PathBuf> {
-    std::fs::read_dir(dir)
-        .into_iter()
-        .flatten()
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| {
-            p.file_name()
-                .and_then(|n| n.to_str())
-                .is_some_and(|n| n.starts_with(prefix))
-        })
-        .collect()
 }
 
 /// espeak-rs wants the folder that *contains* `espeak-ng-data`.
@@ -201,7 +186,7 @@ fn find_espeak_data(data_dir: &Path) -> Result<PathBuf, SynthError> {
         for dir in exe.ancestors().skip(1).take(2) {
             candidates.push(dir.to_path_buf());
             let mut built: Vec<PathBuf> =
-                entries_starting_with(&dir.join("build"), "espeak-rs-sys-")
+                crate::voices::entries_named(&dir.join("build"), "espeak-rs-sys-")
                     .into_iter()
                     .map(|p| p.join("out/share"))
                     .collect();

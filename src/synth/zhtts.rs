@@ -323,18 +323,11 @@ fn syllable_parts(
 
 /// The sentence for error messages: its normalised text, else its syllables.
 fn sentence_text(sentence: &PhoneticSentence) -> String {
-    if !sentence.normalized.trim().is_empty() {
-        return sentence.normalized.clone();
+    if sentence.normalized.trim().is_empty() {
+        sentence.pinyin_line()
+    } else {
+        sentence.normalized.clone()
     }
-    sentence
-        .units
-        .iter()
-        .filter_map(|u| match u {
-            Unit::Syllable(s) => Some(s.numbered()),
-            Unit::Break(_) => None,
-        })
-        .collect::<Vec<_>>()
-        .join(" ")
 }
 
 /// The Baker symbol ids FastSpeech2 reads for a sentence, ending with `eos`; empty if the

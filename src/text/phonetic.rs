@@ -9,6 +9,20 @@ pub struct PhoneticSentence {
     pub units: Vec<Unit>,
 }
 
+impl PhoneticSentence {
+    /// The syllables as "wo3 zai4 yin2 hang2", breaks left out.
+    pub fn pinyin_line(&self) -> String {
+        self.units
+            .iter()
+            .filter_map(|u| match u {
+                Unit::Syllable(s) => Some(s.numbered()),
+                Unit::Break(_) => None,
+            })
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub enum Unit {
     Syllable(Syllable),

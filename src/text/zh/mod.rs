@@ -37,7 +37,7 @@ use std::fmt::Write as _;
 pub use lexicon::{Lexicon, LexiconError, Source, phrase_dictionary_path};
 pub use normalize::normalize;
 
-use crate::text::phonetic::{Break, PhoneticSentence, Unit};
+use crate::text::phonetic::{Break, PhoneticSentence};
 use reader::Origin;
 
 /// How to read.
@@ -248,15 +248,7 @@ fn mark(b: Break) -> &'static str {
 /// The syllables of a reading as "wo3 zai4 yin2 hang2", breaks left out (for tests and
 /// measurements).
 pub fn pinyin_line(sentence: &PhoneticSentence) -> String {
-    sentence
-        .units
-        .iter()
-        .filter_map(|u| match u {
-            Unit::Syllable(s) => Some(s.numbered()),
-            Unit::Break(_) => None,
-        })
-        .collect::<Vec<_>>()
-        .join(" ")
+    sentence.pinyin_line()
 }
 
 #[cfg(test)]

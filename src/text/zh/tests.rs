@@ -3,6 +3,7 @@
 
 use super::*;
 use crate::text::phonetic::Syllable;
+use crate::text::phonetic::Unit;
 
 fn lex() -> &'static Lexicon {
     static LEX: std::sync::OnceLock<Lexicon> = std::sync::OnceLock::new();
