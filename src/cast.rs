@@ -222,7 +222,7 @@ fn check_settings(origin: &str, settings: &VoiceSettings) -> Result<(), CastErro
 /// person, not a slowed tape) on engines that can move them separately.
 const VARIANTS: &[(f32, f32, f32)] = &[
     (0.0, 0.0, 1.0),
-    (-5.0, -2.5, 0.95),
+    (-4.0, -2.0, 0.95),
     (4.0, 2.0, 1.05),
     (-8.0, -3.5, 1.0),
     (5.0, 2.5, 1.0),
@@ -230,7 +230,8 @@ const VARIANTS: &[(f32, f32, f32)] = &[
     (2.0, 1.0, 0.9),
 ];
 
-/// Gives every speaker a voice. `speakers` are in order of appearance; `assignments` are the
+/// Gives every speaker a voice. `speakers` are in casting order (the first gets the voice as
+/// trained, later ones sharing it get variants); `assignments` are the
 /// explicit choices, lowest precedence first.
 pub fn resolve(
     speakers: &[String],

@@ -368,7 +368,13 @@ pub fn cast_script(
     catalog: &Catalog,
     installed: &[InstalledVoice],
 ) -> Result<Cast, RenderError> {
-    cast_speakers(script, &script.speakers(), extra, catalog, installed)
+    cast_speakers(
+        script,
+        &script.speakers_by_share(),
+        extra,
+        catalog,
+        installed,
+    )
 }
 
 /// Loads the engine of an installed voice with its own session.
@@ -926,9 +932,9 @@ pub fn render(config: &RenderConfig) -> Result<RenderSummary, RenderError> {
         Announce::Off => false,
     };
     let narrator = crate::script::DEFAULT_NARRATOR;
-    let mut speakers = script.speakers();
+    let mut speakers = script.speakers_by_share();
     if announce && !speakers.iter().any(|s| s == narrator) {
-        speakers.insert(0, narrator.to_string());
+        speakers.push(narrator.to_string());
     }
     let catalog = Catalog::builtin();
     let installed = voices::installed(&catalog, &config.data_dir);

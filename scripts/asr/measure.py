@@ -322,6 +322,37 @@ class Passage:
         return self.errors / max(self.ref_units, 1)
 
 
+# Characters read differently by word context (the issue's 银行/行走, 重要/重新, 长大/很长,
+# 音乐/快乐, 还是/还钱, 觉得/睡觉, and a few more common ones).
+POLYPHONES = set("行重长乐还觉得地了着都为数种调便教")
+
+
+def passage_kinds(passage: "Passage") -> list[str]:
+    """What makes a passage hard to read aloud, so the CER can be split by it."""
+    kinds = []
+    if re.search(r"[0-9０-９]", passage.ref_text):
+        kinds.append("numbers")
+    if re.search(r"[A-Za-z]", passage.ref_text):
+        kinds.append("Latin words")
+    if any(ch in POLYPHONES for ch in passage.ref_text):
+        kinds.append("polyphones")
+    return kinds or ["none of these"]
+
+
+def scores_by_kind(passages: list["Passage"]) -> dict[str, dict]:
+    """CER over the passages of each kind (a passage can count in several)."""
+    table: dict[str, dict] = {}
+    for passage in passages:
+        for kind in passage_kinds(passage):
+            row = table.setdefault(kind, {"passages": 0, "ref_units": 0, "errors": 0})
+            row["passages"] += 1
+            row["ref_units"] += passage.ref_units
+            row["errors"] += passage.errors
+    for row in table.values():
+        row["cer"] = round(row["errors"] / max(row["ref_units"], 1), 4)
+    return table
+
+
 def passage_scores(chapter_index: int, ref_text: str, ref, hyp, hyp_times, ops, language: str) -> list[Passage]:
     """Spreads the alignment's errors over the reference's passages, with audio times."""
     spans = textnorm.passages(ref_text, max_units=40 if language == "zh" else 120, language=language)
@@ -654,6 +685,14 @@ def main(argv=None) -> int:
         print(f"recognition: {asr_seconds:.1f} s for {audio_seconds:.1f} s of audio "
               f"(real-time factor {asr_seconds / max(audio_seconds, 1e-9):.2f}), model load {load_seconds:.1f} s")
 
+        by_kind = scores_by_kind(all_passages) if language == "zh" else {}
+        if by_kind:
+            print("\nBy passage (clauses; one may count in several rows):")
+            for kind in ("numbers", "Latin words", "polyphones", "none of these"):
+                if kind in by_kind:
+                    row = by_kind[kind]
+                    print(f"  {kind:<14} {row['passages']:>4} passages {row['ref_units']:>6} units  CER {row['cer']:.1%}")
+
         worst = sorted((p for p in all_passages if p.errors and p.ref_units >= 4),
                        key=lambda p: (p.cer, p.errors), reverse=True)[: max(args.worst, 0)]
         if worst:
@@ -721,6 +760,7 @@ def main(argv=None) -> int:
                     **({"ref_words": total.ref_words, "wer": round(total.word_errors / max(total.ref_words, 1), 4)} if language == "en" else {}),
                     **({f"cer_latin_{other_latin}": round(total_other.cer, 4)} if language == "zh" else {}),
                 },
+                "by_kind": by_kind,
                 "worst": worst_json,
             }
             args.json.parent.mkdir(parents=True, exist_ok=True)

@@ -125,3 +125,18 @@ class Wav(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class Kinds(unittest.TestCase):
+    def test_passages_are_split_by_what_makes_them_hard(self):
+        def passage(text, errors):
+            p = measure.Passage(0, text, 10)
+            p.substitutions = errors
+            return p
+
+        self.assertEqual(measure.passage_kinds(passage("他17岁去了银行", 0)), ["numbers", "polyphones"])
+        self.assertEqual(measure.passage_kinds(passage("我们用 GPT 写字", 0)), ["Latin words"])
+        self.assertEqual(measure.passage_kinds(passage("今天天气很好", 0)), ["none of these"])
+        table = measure.scores_by_kind([passage("他17岁", 2), passage("2003年", 1), passage("好天", 0)])
+        self.assertEqual(table["numbers"], {"passages": 2, "ref_units": 20, "errors": 3, "cer": 0.15})
+        self.assertEqual(table["none of these"]["cer"], 0.0)
