@@ -1195,8 +1195,21 @@ pub fn format_time(d: Duration) -> String {
     }
 }
 
+/// A piece of speech as `say` hands it on: a whole sentence, or for a live preview the first
+/// clause of the first sentence, said before the rest is synthesised.
+pub struct Spoken {
+    pub samples: Vec<f32>,
+    pub ends_sentence: bool,
+}
+
+/// Shortest first clause (in words) that a live preview says on its own.
+const PREVIEW_CLAUSE_WORDS: usize = 4;
+
 /// Speaks TEXT in one voice sentence by sentence, handing each prepared sentence (at
-/// `rate`, trimmed, faded) to `each` as soon as it is ready. Returns how many there were.
+/// `rate`, trimmed, faded) to `each` as soon as it is ready. With `preview`, a long first
+/// sentence goes in two pieces, its first clause and the rest, so that sound starts
+/// sooner. Returns how many sentences there were.
+#[allow(clippy::too_many_arguments)]
 pub fn say_sentences(
     text_to_say: &str,
     entry: &crate::script::CastEntry,
@@ -1204,7 +1217,8 @@ pub fn say_sentences(
     rate: u32,
     threads: usize,
     lexicon: Option<&Path>,
-    each: &mut dyn FnMut(Vec<f32>) -> Result<(), RenderError>,
+    preview: bool,
+    each: &mut dyn FnMut(Spoken) -> Result<(), RenderError>,
 ) -> Result<usize, RenderError> {
     let catalog = Catalog::builtin();
     let voice = voices::locate(&catalog, data_dir, &entry.voice)?;
@@ -1217,8 +1231,18 @@ pub fn say_sentences(
         if !sentence.speakable {
             continue;
         }
-        let audio = voices.speak(entry, &sentence.text)?;
-        each(mix::prepare(&audio, rate)?)?;
+        let pieces = match text::split_first_clause(&sentence.text, PREVIEW_CLAUSE_WORDS) {
+            Some((head, tail)) if preview && count == 0 => vec![head, tail],
+            _ => vec![sentence.text],
+        };
+        let last = pieces.len() - 1;
+        for (i, piece) in pieces.iter().enumerate() {
+            let audio = voices.speak(entry, piece)?;
+            each(Spoken {
+                samples: mix::prepare(&audio, rate)?,
+                ends_sentence: i == last,
+            })?;
+        }
         count += 1;
     }
     if count == 0 {
@@ -1254,8 +1278,9 @@ pub fn say(
         rate,
         threads,
         lexicon,
+        false,
         &mut |speech| {
-            mixer.push(&speech, join, 1.0)?;
+            mixer.push(&speech.samples, join, 1.0)?;
             join = Join::Sentence;
             Ok(())
         },
@@ -1271,6 +1296,8 @@ pub fn say(
     Ok((samples, rate))
 }
 
+const CLAUSE_PAUSE_MS: usize = 150;
+
 /// Live preview (`recast say --play`): plays each sentence as soon as it is synthesised,
 /// at a fixed gain set from the first sentence's loudness (the whole text is not known yet,
 /// so it cannot be mastered). Returns how long the first audio took to reach the player.
@@ -1285,6 +1312,9 @@ pub fn say_and_play(
     let started = Instant::now();
     let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<f32>>(8);
     let pause = vec![0.0f32; (rate as usize) * Pauses::default().sentence_ms as usize / 1000];
+    // Between the first clause and the rest of a split sentence: about the pause a voice
+    // makes at a comma.
+    let clause_pause = vec![0.0f32; (rate as usize) * CLAUSE_PAUSE_MS / 1000];
     std::thread::scope(|scope| {
         let synthesis = scope.spawn(move || {
             let mut gain: Option<f32> = None;
@@ -1295,9 +1325,10 @@ pub fn say_and_play(
                 rate,
                 threads,
                 lexicon,
+                true,
                 &mut |speech| {
                     let gain = *gain.get_or_insert_with(|| {
-                        mix::measure(&speech, rate)
+                        mix::measure(&speech.samples, rate)
                             .ok()
                             .filter(|(lufs, _)| lufs.is_finite())
                             .map_or(1.0, |(lufs, _)| {
@@ -1305,10 +1336,15 @@ pub fn say_and_play(
                             })
                     });
                     let mut samples: Vec<f32> = speech
+                        .samples
                         .iter()
                         .map(|s| (s * gain).clamp(-0.95, 0.95))
                         .collect();
-                    samples.extend_from_slice(&pause);
+                    samples.extend_from_slice(if speech.ends_sentence {
+                        &pause
+                    } else {
+                        &clause_pause
+                    });
                     // The player hung up (no device, or the user quit): stop synthesising.
                     tx.send(samples)
                         .map_err(|_| RenderError::Config("playback stopped".into()))

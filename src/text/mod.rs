@@ -41,6 +41,30 @@ pub fn sentences(text: &str, max_chars: usize) -> Vec<Sentence> {
         .collect()
 }
 
+/// Splits a sentence after its first clause (at a comma, semicolon or colon), for a live
+/// preview that should start speaking before a whole long sentence is synthesised. `None`
+/// when the sentence is short or the first clause is too short to be said on its own (a
+/// clause of at least `min_words` words, or twice as many Chinese characters, with at least
+/// as much after it).
+pub fn split_first_clause(sentence: &str, min_words: usize) -> Option<(String, String)> {
+    let weight = |s: &str| {
+        let words = s.split_whitespace().filter(|w| is_speakable(w)).count();
+        let han = s.chars().filter(|&c| is_han(c)).count();
+        words.max(han / 2)
+    };
+    let (at, mark) = sentence
+        .char_indices()
+        .filter(|&(_, c)| matches!(c, ',' | ';' | ':' | '，' | '、' | '；' | '：'))
+        .find(|&(i, _)| weight(&sentence[..i]) >= min_words)?;
+    let head = sentence[..at + mark.len_utf8()].trim();
+    let tail = sentence[at + mark.len_utf8()..].trim();
+    (weight(tail) >= min_words).then(|| (head.to_string(), tail.to_string()))
+}
+
+fn is_han(c: char) -> bool {
+    matches!(c, '\u{4e00}'..='\u{9fff}' | '\u{3400}'..='\u{4dbf}')
+}
+
 /// Normalisation shared by every voice: unify whitespace, drop zero-width characters, and
 /// turn leftover markdown emphasis markers into nothing.
 pub fn normalise(text: &str) -> String {
@@ -343,5 +367,34 @@ mod tests {
             let joined: String = pieces.iter().map(|p| p.text.as_str()).collect();
             assert_eq!(squash(&joined), squash(input), "input {input:?}");
         }
+    }
+
+    #[test]
+    fn a_long_sentence_splits_after_its_first_full_clause() {
+        let (head, tail) = split_first_clause(
+            "The kettle clicked off in the next room, and she poured the tea by the window.",
+            4,
+        )
+        .unwrap();
+        assert_eq!(head, "The kettle clicked off in the next room,");
+        assert_eq!(tail, "and she poured the tea by the window.");
+        // "Well," is too short to be said alone: the next comma is taken.
+        let (head, _) = split_first_clause(
+            "Well, the rain had stopped at last, and the street shone.",
+            4,
+        )
+        .unwrap();
+        assert_eq!(head, "Well, the rain had stopped at last,");
+        let (head, tail) =
+            split_first_clause("我们今天聊一聊这种模型，它为什么会这么有效。", 4).unwrap();
+        assert_eq!(
+            (head.as_str(), tail.as_str()),
+            ("我们今天聊一聊这种模型，", "它为什么会这么有效。")
+        );
+        assert_eq!(split_first_clause("No comma in this one at all.", 4), None);
+        assert_eq!(
+            split_first_clause("A long first clause of words, then one.", 4),
+            None
+        );
     }
 }
