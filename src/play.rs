@@ -1672,7 +1672,7 @@ mod tests {
                 assert!(pulled.len() < 1_000_000, "seek never applied");
                 // A sound card pulls at its own pace; give the seeker a chance to run on a
                 // busy machine instead of racing through the file.
-                if pulled.len() % 64 == 0 {
+                if pulled.len().is_multiple_of(64) {
                     std::thread::yield_now();
                 }
             }
