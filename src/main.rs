@@ -114,6 +114,10 @@ enum Command {
         /// Do not write EPISODE.chapters.json, .srt, .vtt and .script.json.
         #[arg(long)]
         no_sidecars: bool,
+        /// Play the episode while it is being rendered, from the first sentence on
+        /// (RECAST_AUDIO_DEVICE=null plays it into no device, in real time).
+        #[arg(long)]
+        play: bool,
         /// No progress bar or summary.
         #[arg(short, long)]
         quiet: bool,
@@ -258,6 +262,7 @@ fn run(cli: Cli) -> Result<()> {
             no_announce,
             announce,
             no_sidecars,
+            play,
             quiet,
         } => {
             let mut assignments: Vec<Assignment> = Vec::new();
@@ -287,6 +292,7 @@ fn run(cli: Cli) -> Result<()> {
                     })
                     .max(1),
                 cache: !no_cache,
+                play,
                 lexicon,
                 data_dir: voices::data_dir()?,
                 progress: !quiet && std::io::stderr().is_terminal(),
@@ -305,6 +311,12 @@ fn run(cli: Cli) -> Result<()> {
             let summary = render::render(&config)?;
             if !quiet {
                 print_summary(&summary);
+            }
+            if let Some(first_audio) = summary.first_audio {
+                eprintln!(
+                    "first audio reached the player {} ms after start",
+                    first_audio.as_millis()
+                );
             }
             Ok(())
         }

@@ -31,6 +31,19 @@ pub struct Pauses {
     pub chapter_ms: u32,
 }
 
+impl Pauses {
+    /// Silence before a sentence joined by `join`, in milliseconds. A chapter start is
+    /// the end of one chapter and the start of the next.
+    pub fn before(&self, join: Join) -> u32 {
+        match join {
+            Join::ChapterStart => 2 * self.chapter_ms,
+            Join::Sentence => self.sentence_ms,
+            Join::Turn => self.turn_ms,
+            Join::SpeakerChange => self.speaker_change_ms,
+        }
+    }
+}
+
 impl Default for Pauses {
     fn default() -> Self {
         Self {
@@ -283,11 +296,9 @@ impl<S: Sink> Mixer<S> {
     /// Appends one prepared sentence (see [`prepare`]) at `gain` after the pause its `join`
     /// calls for. Returns the frame range it occupies in the episode.
     pub fn push(&mut self, speech: &[f32], join: Join, gain: f32) -> Result<(u64, u64), MixError> {
-        match join {
-            Join::ChapterStart => {}
-            Join::Sentence => self.gap(self.pauses.sentence_ms, 2)?,
-            Join::Turn => self.gap(self.pauses.turn_ms, 2)?,
-            Join::SpeakerChange => self.gap(self.pauses.speaker_change_ms, 2)?,
+        // Chapter boundaries get their silence from begin_chapter and finish.
+        if join != Join::ChapterStart {
+            self.gap(self.pauses.before(join), 2)?;
         }
         let start = self.position;
         let scaled: Vec<f32> = speech.iter().map(|s| s * gain).collect();

@@ -101,6 +101,8 @@ pub struct RenderConfig {
     pub jobs: usize,
     /// Reuse and keep synthesised sentences in the data folder's cache.
     pub cache: bool,
+    /// Play the episode while it is being synthesised.
+    pub play: bool,
     /// A user lexicon (`word = reading`) for Chinese voices.
     pub lexicon: Option<PathBuf>,
 }
@@ -551,6 +553,8 @@ pub struct RenderSummary {
     pub true_peak_dbtp: f64,
     pub warnings: Vec<String>,
     pub elapsed: Duration,
+    /// With `play`: how long after the start the first audio reached the player.
+    pub first_audio: Option<Duration>,
 }
 
 impl RenderSummary {
@@ -836,6 +840,7 @@ fn synthesise_all(
     cache: &Cache,
     config: &RenderConfig,
     bar: &indicatif::ProgressBar,
+    on_ready: &dyn Fn(),
 ) -> Result<(usize, Option<f64>), RenderError> {
     use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
     let Workload {
@@ -893,6 +898,7 @@ fn synthesise_all(
                 Ok(i) => {
                     bar.set_message(items[i].text.chars().take(40).collect::<String>());
                     bar.inc(1);
+                    on_ready();
                 }
                 Err(e) => {
                     first_error.get_or_insert(e);
@@ -996,7 +1002,14 @@ pub fn render(config: &RenderConfig) -> Result<RenderSummary, RenderError> {
         installed: &installed,
         lexicon: &lexicon,
     };
-    let (synthesised, model_share) = synthesise_all(&work, &cache, config, &bar)?;
+    let preview = config
+        .play
+        .then(|| Preview::start(&items, &keys, &cache, config.rate, config.pauses, started));
+    let (synthesised, model_share) = synthesise_all(&work, &cache, config, &bar, &|| {
+        if let Some(preview) = &preview {
+            preview.notify();
+        }
+    })?;
     bar.finish_and_clear();
 
     // Every speaker's level is measured over all their sentences before any gain is set,
@@ -1135,6 +1148,17 @@ pub fn render(config: &RenderConfig) -> Result<RenderSummary, RenderError> {
     };
     let chapters = assembled.chapters;
     let frames_total = assembled.frames;
+    let mut warnings: Vec<String> = cast.warnings.iter().cloned().chain(unread).collect();
+    // The episode is written whatever happened to the preview: a missing sound card must
+    // not cost the render.
+    let first_audio = match preview.map(Preview::finish) {
+        Some(Ok(first)) => first,
+        Some(Err(reason)) => {
+            warnings.push(format!("could not play the episode: {reason}"));
+            None
+        }
+        None => None,
+    };
     Ok(RenderSummary {
         output: config.output.clone(),
         title: script.title.clone(),
@@ -1158,9 +1182,137 @@ pub fn render(config: &RenderConfig) -> Result<RenderSummary, RenderError> {
         synthesised,
         model_share,
         jobs: config.jobs,
-        warnings: cast.warnings.iter().cloned().chain(unread).collect(),
+        warnings,
         elapsed: started.elapsed(),
+        first_audio,
     })
+}
+
+/// `render --play`: plays the episode in order while it is synthesised, each sentence as
+/// soon as it (and everything before it) is in the cache. Levels are set per speaker from
+/// their first sentence, as the whole episode is not known yet.
+struct Preview {
+    signal: std::sync::Arc<PreviewSignal>,
+    handle: Option<std::thread::JoinHandle<Result<Option<Duration>, String>>>,
+}
+
+#[derive(Default)]
+struct PreviewSignal {
+    stopped: std::sync::Mutex<bool>,
+    changed: std::sync::Condvar,
+}
+
+impl Preview {
+    fn start(
+        items: &[Planned],
+        keys: &[String],
+        cache: &Cache,
+        rate: u32,
+        pauses: Pauses,
+        started: Instant,
+    ) -> Self {
+        let queue: Vec<(String, Join, String)> = items
+            .iter()
+            .zip(keys)
+            .map(|(item, key)| (item.speaker.to_string(), item.join, key.clone()))
+            .collect();
+        let cache = cache.clone();
+        let signal = std::sync::Arc::new(PreviewSignal::default());
+        let feeder_signal = signal.clone();
+        let handle = std::thread::spawn(move || {
+            let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<f32>>(4);
+            let feeder = std::thread::spawn(move || {
+                feed_preview(&queue, &cache, rate, pauses, &feeder_signal, &tx)
+            });
+            let played = crate::play::play_stream(rate, rx, started);
+            // The feeder stops by itself once the player has hung up.
+            let _ = feeder.join();
+            played.map_err(|e| e.to_string())
+        });
+        Self {
+            signal,
+            handle: Some(handle),
+        }
+    }
+
+    /// Something new is in the cache.
+    fn notify(&self) {
+        let _guard = self.signal.stopped.lock();
+        self.signal.changed.notify_all();
+    }
+
+    /// Waits until the episode has played to the end.
+    fn finish(mut self) -> Result<Option<Duration>, String> {
+        let handle = self.handle.take().expect("finished once");
+        handle
+            .join()
+            .unwrap_or_else(|_| Err("the player stopped unexpectedly".to_string()))
+    }
+}
+
+impl Drop for Preview {
+    /// A render that failed stops its preview (after what was queued has played).
+    fn drop(&mut self) {
+        if let Some(handle) = self.handle.take() {
+            *self
+                .signal
+                .stopped
+                .lock()
+                .unwrap_or_else(|e| e.into_inner()) = true;
+            self.signal.changed.notify_all();
+            let _ = handle.join();
+        }
+    }
+}
+
+fn feed_preview(
+    queue: &[(String, Join, String)],
+    cache: &Cache,
+    rate: u32,
+    pauses: Pauses,
+    signal: &PreviewSignal,
+    tx: &std::sync::mpsc::SyncSender<Vec<f32>>,
+) {
+    let mut gains: HashMap<&str, f32> = HashMap::new();
+    for (i, (speaker, join, key)) in queue.iter().enumerate() {
+        let speech = {
+            // The cache is checked under the lock that notify() takes, so no
+            // notification falls between the check and the wait.
+            let mut stopped = signal.stopped.lock().unwrap_or_else(|e| e.into_inner());
+            loop {
+                if *stopped {
+                    return;
+                }
+                if let Some(speech) = cache.get(key, rate) {
+                    break speech;
+                }
+                stopped = signal
+                    .changed
+                    .wait(stopped)
+                    .unwrap_or_else(|e| e.into_inner());
+            }
+        };
+        let gain = *gains
+            .entry(speaker)
+            .or_insert_with(|| preview_gain(&speech, rate));
+        let pause_ms = if i == 0 { 0 } else { pauses.before(*join) };
+        let mut samples = vec![0.0f32; (rate as usize) * pause_ms as usize / 1000];
+        samples.extend(speech.iter().map(|s| (s * gain).clamp(-0.95, 0.95)));
+        if tx.send(samples).is_err() {
+            return;
+        }
+    }
+}
+
+/// A fixed gain that brings one sentence to the default loudness, for previews that cannot
+/// measure the whole episode first.
+fn preview_gain(speech: &[f32], rate: u32) -> f32 {
+    mix::measure(speech, rate)
+        .ok()
+        .filter(|(lufs, _)| lufs.is_finite())
+        .map_or(1.0, |(lufs, _)| {
+            mix::db_to_gain(LoudnessTarget::default().integrated_lufs - lufs)
+        })
 }
 
 pub fn chapter_summary(mark: &ChapterMark, rate: u32) -> ChapterSummary {
@@ -1327,14 +1479,7 @@ pub fn say_and_play(
                 lexicon,
                 true,
                 &mut |speech| {
-                    let gain = *gain.get_or_insert_with(|| {
-                        mix::measure(&speech.samples, rate)
-                            .ok()
-                            .filter(|(lufs, _)| lufs.is_finite())
-                            .map_or(1.0, |(lufs, _)| {
-                                mix::db_to_gain(LoudnessTarget::default().integrated_lufs - lufs)
-                            })
-                    });
+                    let gain = *gain.get_or_insert_with(|| preview_gain(&speech.samples, rate));
                     let mut samples: Vec<f32> = speech
                         .samples
                         .iter()

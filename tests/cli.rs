@@ -603,6 +603,82 @@ fn play_runs_through_a_null_device() {
         .stdout(predicate::str::contains("00:0"));
 }
 
+/// `render --play` plays while it synthesises, in real time into the device-free player, and
+/// writes the same complete episode; with no device at all it still writes the episode.
+#[test]
+fn render_play_previews_while_rendering_and_still_writes_the_episode() {
+    let data = data_dir_with_own_cache();
+    let dir = tempfile::tempdir().unwrap();
+    let wav = dir.path().join("played.wav");
+    let started = std::time::Instant::now();
+    let out = recast()
+        .env("RECAST_HOME", data.path())
+        .env("RECAST_AUDIO_DEVICE", "null")
+        .arg("render")
+        .arg(fixture("e2e/two-speakers.md"))
+        .arg("-o")
+        .arg(&wav)
+        .arg("--play")
+        .timeout(std::time::Duration::from_secs(300))
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("first audio reached the player"))
+        .get_output()
+        .clone();
+    let (synthesised, total) = synthesised_count(&out.stderr);
+    assert_eq!(
+        synthesised, total,
+        "a cold cache: everything was synthesised"
+    );
+    let reader = hound::WavReader::open(&wav).unwrap();
+    let seconds = reader.duration() as f64 / f64::from(reader.spec().sample_rate);
+    // Played in real time: the run cannot end before the episode has been heard.
+    assert!(
+        started.elapsed().as_secs_f64() >= seconds * 0.95,
+        "{:?} for {seconds} s of audio",
+        started.elapsed()
+    );
+
+    let again = dir.path().join("no-device.wav");
+    recast()
+        .env("RECAST_HOME", data.path())
+        .env("ALSA_CONFIG_PATH", "/dev/null")
+        .env("HOME", dir.path())
+        .arg("render")
+        .arg(fixture("e2e/two-speakers.md"))
+        .arg("-o")
+        .arg(&again)
+        .arg("--play")
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("could not play the episode"))
+        .stderr(predicate::str::contains("no audio output device"));
+    assert_eq!(
+        std::fs::read(&again).unwrap(),
+        std::fs::read(&wav).unwrap(),
+        "the same episode, from the cache"
+    );
+}
+
+/// `say --play` starts with the first clause of a long first sentence and says it all.
+#[test]
+fn say_play_speaks_through_the_device_free_player() {
+    recast()
+        .env("RECAST_HOME", real_data_dir())
+        .env("RECAST_AUDIO_DEVICE", "null")
+        .args([
+            "say",
+            "The kettle clicked off in the next room, and she poured the tea by the window. Then it rained.",
+            "--voice",
+            VOICE,
+            "--play",
+        ])
+        .timeout(std::time::Duration::from_secs(120))
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("first audio reached the player"));
+}
+
 /// A data folder sharing the real runtime and voices but with a cache of its own.
 fn data_dir_with_own_cache() -> tempfile::TempDir {
     let real = real_data_dir();
