@@ -308,6 +308,7 @@ fn run(cli: Cli) -> Result<()> {
                 sidecars: !no_sidecars,
             };
             config.validate()?;
+            remove_temp_files_when_interrupted(config.temp_dirs())?;
             let summary = render::render(&config)?;
             if !quiet {
                 print_summary(&summary);
@@ -598,6 +599,25 @@ fn voices_command(command: VoicesCommand) -> Result<()> {
             Ok(())
         }
     }
+}
+
+/// On Ctrl-C, SIGTERM or a closed terminal, a render removes its half-written files before
+/// it exits; what it had synthesised stays in the cache for the next render.
+fn remove_temp_files_when_interrupted(dirs: Vec<PathBuf>) -> anyhow::Result<()> {
+    use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
+    let mut signals = signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP])?;
+    std::thread::spawn(move || {
+        if let Some(signal) = signals.forever().next() {
+            for dir in &dirs {
+                output::remove_own_temp_files(dir);
+            }
+            eprintln!(
+                "\ninterrupted: nothing was written; the sentences synthesised so far are cached, so rendering again resumes from there"
+            );
+            std::process::exit(128 + signal);
+        }
+    });
+    Ok(())
 }
 
 fn print_summary(summary: &render::RenderSummary) {

@@ -112,6 +112,18 @@ pub struct RenderConfig {
 pub const DEFAULT_RATE: u32 = 24_000;
 
 impl RenderConfig {
+    /// The folders where a render keeps temporary files beside its outputs.
+    pub fn temp_dirs(&self) -> Vec<PathBuf> {
+        let output_dir = self
+            .output
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        std::iter::once(output_dir.to_path_buf())
+            .chain(self.clips.clone())
+            .collect()
+    }
+
     /// Checks what can be checked before synthesis: paths, rates, sizes.
     pub fn validate(&self) -> Result<(), RenderError> {
         let config = |msg: String| Err(RenderError::Config(msg));
@@ -921,14 +933,8 @@ pub fn render(config: &RenderConfig) -> Result<RenderSummary, RenderError> {
     config.validate()?;
     let started = Instant::now();
     // What an earlier, killed render left half-written beside its outputs.
-    let output_dir = config
-        .output
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    output::remove_stale_temp_files(output_dir);
-    if let Some(clips) = &config.clips {
-        output::remove_stale_temp_files(clips);
+    for dir in config.temp_dirs() {
+        output::remove_stale_temp_files(&dir);
     }
     let loaded = load_input(&config.input)?;
     let script = &loaded.script;

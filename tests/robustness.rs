@@ -945,7 +945,7 @@ fn labels_without_a_nul_read_whole() {
 // Interrupted renders
 
 /// A transcript of two chapters of short sentences: long enough to be killed at several
-/// moments, short enough to render quickly.
+/// moments (about 10 s to render on 2 cores), short enough to render quickly.
 fn interruptible_script(dir: &Path) -> PathBuf {
     let mut text = String::from("# Kill me softly\n\n## Morning\n\n");
     let lines = [
@@ -956,9 +956,16 @@ fn interruptible_script(dir: &Path) -> PathBuf {
         "Host: What comes first?",
         "Baker: The sourdough, because it takes the longest.",
     ];
-    for line in lines {
-        text.push_str(line);
-        text.push_str("\n\n");
+    // Three takes of each line, every sentence marked with its take so that none is a
+    // repeat (synthesised once).
+    for take in ["one", "two", "three"] {
+        for line in lines {
+            let (speaker, said) = line.split_once(": ").unwrap();
+            let said = said
+                .replace('?', &format!(", take {take}?"))
+                .replace('.', &format!(", take {take}."));
+            text.push_str(&format!("{speaker}: {said}\n\n"));
+        }
     }
     text.push_str("## Evening\n\n");
     let lines = [
@@ -1120,6 +1127,7 @@ fn interrupted_renders_lose_nothing(signal: Signal, moments: &[Moment]) {
                 name.starts_with(".recast-"),
                 "{signal:?} at {moment:?} left clip {name}"
             );
+            leftovers += 1;
         }
         // Cache entries are whole or absent.
         for entry in cache_entries(data.path()) {
@@ -1130,6 +1138,10 @@ fn interrupted_renders_lose_nothing(signal: Signal, moments: &[Moment]) {
         }
     }
     eprintln!("{signal:?}: {leftovers} temporary files left in the output folder by the kills");
+    // Only a process that is killed outright cannot clean up after itself.
+    if !matches!(signal, Signal::Kill) {
+        assert_eq!(leftovers, 0, "{signal:?} left temporary files behind");
+    }
     let before = cache_entries(data.path()).len();
     assert!(
         before > 0,
@@ -1197,6 +1209,68 @@ fn interrupted_renders_lose_nothing(signal: Signal, moments: &[Moment]) {
         .env("RECAST_HOME", data.path())
         .args(["cache", "prune", "--max-size", "1G"]));
     assert!(temporary.iter().all(|p| !p.exists()));
+}
+
+/// Kills a render over and over at moments drawn at random (the seed is printed), each
+/// time resuming from the cache, until a render gets to the end: no kill leaves a file at
+/// the destination or loses a cached sentence, and the episode comes out complete.
+#[test]
+fn renders_killed_at_random_moments_resume_to_a_complete_episode() {
+    let data = data_dir_with_own_cache();
+    let work = tempfile::tempdir().unwrap();
+    let input = interruptible_script(work.path());
+    let out_dir = work.path().join("out");
+    std::fs::create_dir(&out_dir).unwrap();
+    let episode = out_dir.join("episode.wav");
+    let clips = out_dir.join("clips");
+    let mut seed = SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .unwrap()
+        .subsec_nanos() as u64
+        | 1;
+    eprintln!("random kill moments, seed {seed}");
+    let mut cached = 0;
+    for kill in 1..=30 {
+        // xorshift: enough randomness for choosing moments, no extra crate.
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        let after = Duration::from_millis(200 + seed % 1500);
+        let mut child = render_command(data.path(), &input, &episode, &clips)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let started = Instant::now();
+        while started.elapsed() < after && child.try_wait().unwrap().is_none() {
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        if let Some(status) = child.try_wait().unwrap() {
+            assert!(status.success(), "render {kill} failed");
+            eprintln!("render {kill} finished before its kill at {after:?}");
+            break;
+        }
+        stop(&mut child, Signal::Kill);
+        assert!(
+            !episode.exists(),
+            "kill {kill} at {after:?} left a partial episode"
+        );
+        let now = cache_entries(data.path()).len();
+        assert!(now >= cached, "kill {kill} lost cached sentences");
+        cached = now;
+        eprintln!("kill {kill} at {after:?}: {cached} sentences cached");
+    }
+    let ran = ok(&mut Command::from_std(render_command(
+        data.path(),
+        &input,
+        &episode,
+        &clips,
+    )));
+    let (synthesised, total) = synthesised_count(&ran.stderr);
+    assert_eq!(synthesised, 0, "the last render reused everything");
+    assert!(total > 0);
+    assert_valid_episode(&episode);
+    assert_eq!(file_names(&clips).len(), 2);
 }
 
 #[test]

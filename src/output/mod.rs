@@ -283,6 +283,18 @@ pub fn remove_stale_temp_files(dir: &Path) -> usize {
     if !proc.join("self").exists() {
         return 0;
     }
+    remove_temp_files(dir, |pid| {
+        pid != std::process::id() && !proc.join(pid.to_string()).exists()
+    })
+}
+
+/// Removes this process's own temporary files from `dir`: what an interrupted render does
+/// on its way out. Returns how many files were removed.
+pub fn remove_own_temp_files(dir: &Path) -> usize {
+    remove_temp_files(dir, |pid| pid == std::process::id())
+}
+
+fn remove_temp_files(dir: &Path, removable: impl Fn(u32) -> bool) -> usize {
     let mut removed = 0;
     for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
         let name = entry.file_name();
@@ -297,9 +309,8 @@ pub fn remove_stale_temp_files(dir: &Path) -> usize {
             continue;
         };
         let ours = name.ends_with(".part") || name.ends_with(".raw");
-        let dead = pid != std::process::id() && !proc.join(pid.to_string()).exists();
         if ours
-            && dead
+            && removable(pid)
             && entry.file_type().is_ok_and(|t| t.is_file())
             && std::fs::remove_file(entry.path()).is_ok()
         {
