@@ -69,6 +69,17 @@ pub enum RenderError {
     Config(String),
     #[error("the script has no speakable sentence: every turn is empty or punctuation only")]
     NothingToSay,
+    #[error(
+        "{path}: this makes at least {hours:.1} hours of audio, more than a WAV file holds at \
+         {rate} Hz ({limit:.1} hours); split the transcript into several files (its chapters \
+         are a natural cut) or choose a lower --rate"
+    )]
+    TooLong {
+        path: PathBuf,
+        hours: f64,
+        limit: f64,
+        rate: u32,
+    },
 }
 
 impl From<VoiceError> for RenderError {
@@ -686,6 +697,32 @@ fn plan<'s>(
     items
 }
 
+/// Characters a second that no shipped voice exceeds at speed 1 (measured: Baker ~5 Han
+/// characters, joe ~15 characters of English): a lower bound of how long text takes to say.
+const FASTEST_HAN_PER_SECOND: f64 = 8.0;
+const FASTEST_CHARS_PER_SECOND: f64 = 20.0;
+
+/// The least audio the planned sentences can make: their text at the fastest speaking rate
+/// of any voice (and the speaker's speed), plus the pauses between them.
+fn shortest_audio(items: &[Planned], cast: &Cast, pauses: Pauses) -> Duration {
+    let seconds: f64 = items
+        .iter()
+        .map(|item| {
+            let speed = cast
+                .voice_of(item.speaker)
+                .and_then(|entry| entry.settings.speed)
+                .unwrap_or(1.0)
+                .clamp(0.25, 4.0);
+            let han = item.text.chars().filter(|&c| text::is_han(c)).count();
+            let other = item.text.chars().filter(|c| c.is_alphanumeric()).count() - han;
+            let speech =
+                han as f64 / FASTEST_HAN_PER_SECOND + other as f64 / FASTEST_CHARS_PER_SECOND;
+            speech / f64::from(speed) + f64::from(pauses.before(item.join)) / 1000.0
+        })
+        .sum();
+    Duration::from_secs_f64(seconds)
+}
+
 /// What the Chinese front end leaves out of the sentences it reads (other scripts, emoji,
 /// symbols), as one warning per speaker, so nothing is dropped without a word.
 fn unreadable_pieces(
@@ -957,6 +994,17 @@ pub fn render(config: &RenderConfig) -> Result<RenderSummary, RenderError> {
     let items = plan(script, narrator, announce, config.max_chars, &mut unspoken);
     if items.is_empty() {
         return Err(RenderError::NothingToSay);
+    }
+    // Refuse at once what cannot fit, rather than after hours of synthesis.
+    let shortest = shortest_audio(&items, &cast, config.pauses);
+    let limit = output::max_wav_frames() as f64 / f64::from(config.rate);
+    if shortest.as_secs_f64() > limit {
+        return Err(RenderError::TooLong {
+            path: config.input.clone(),
+            hours: shortest.as_secs_f64() / 3600.0,
+            limit: limit / 3600.0,
+            rate: config.rate,
+        });
     }
     // The cache holds every synthesised sentence; with --no-cache a private one lives
     // only for this render.

@@ -1598,10 +1598,9 @@ fn script_refuses_to_overwrite_its_input() {
 
 /// A 1 MB transcript (about 20 hours of speech) builds its script in bounded time and
 /// memory.
-#[test]
-fn a_megabyte_transcript_scripts_in_bounded_time_and_memory() {
-    let work = tempfile::tempdir().unwrap();
-    let input = work.path().join("huge.md");
+/// Writes a 1 MB English transcript; returns it and its number of turns.
+fn megabyte_transcript(dir: &Path) -> (PathBuf, usize) {
+    let input = dir.join("huge.md");
     let mut text = String::from("# A very long interview\n");
     let mut n = 0;
     while text.len() < 1_000_000 {
@@ -1616,6 +1615,13 @@ fn a_megabyte_transcript_scripts_in_bounded_time_and_memory() {
         n += 1;
     }
     std::fs::write(&input, &text).unwrap();
+    (input, n)
+}
+
+#[test]
+fn a_megabyte_transcript_scripts_in_bounded_time_and_memory() {
+    let work = tempfile::tempdir().unwrap();
+    let (input, n) = megabyte_transcript(work.path());
     let output = work.path().join("huge.json");
     let time = Path::new("/usr/bin/time");
     let started = Instant::now();
@@ -1646,4 +1652,48 @@ fn a_megabyte_transcript_scripts_in_bounded_time_and_memory() {
     let script = recast::Script::load(&output).unwrap();
     let turns: usize = script.chapters.iter().map(|c| c.turns.len()).sum();
     assert_eq!(turns, n);
+}
+
+/// A render that cannot fit in a WAV file (1 MB of text is about 20 hours of speech; at
+/// 96 kHz a WAV holds 6.2) is refused before any synthesis, with what to do, in bounded
+/// memory, and leaves nothing behind.
+#[test]
+fn a_render_too_long_for_a_wav_file_is_refused_up_front() {
+    let work = tempfile::tempdir().unwrap();
+    let (input, _) = megabyte_transcript(work.path());
+    let episode = work.path().join("huge.wav");
+    let data = data_dir_with_own_cache();
+    let mut cmd = std::process::Command::new("/usr/bin/time");
+    let timed = Path::new("/usr/bin/time").exists();
+    if timed {
+        cmd.args(["-f", "peak-rss-kb=%M"])
+            .arg(env!("CARGO_BIN_EXE_recast"));
+    } else {
+        cmd = std::process::Command::new(env!("CARGO_BIN_EXE_recast"));
+    }
+    cmd.env("RECAST_HOME", data.path())
+        .arg("render")
+        .arg(&input)
+        .arg("-o")
+        .arg(&episode)
+        .args(["--rate", "96000"]);
+    let ran = run(&mut Command::from_std(cmd));
+    assert!(!ran.success);
+    assert!(ran.stderr.contains("hours of audio"), "{}", ran.stderr);
+    assert!(
+        ran.stderr.contains("split the transcript"),
+        "{}",
+        ran.stderr
+    );
+    assert!(!ran.stderr.contains("panicked"), "{}", ran.stderr);
+    assert!(
+        cache_entries(data.path()).is_empty(),
+        "nothing was synthesised"
+    );
+    assert_eq!(file_names(work.path()), ["huge.md"]);
+    if let Some(at) = ran.stderr.find("peak-rss-kb=") {
+        let kb: u64 = ran.stderr[at + 12..].trim().parse().unwrap();
+        eprintln!("1 MB render refused, peak RSS {} MB", kb / 1024);
+        assert!(kb < 512 * 1024, "peak RSS {kb} kB");
+    }
 }

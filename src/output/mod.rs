@@ -40,6 +40,27 @@ pub enum OutputError {
     NotWav { path: PathBuf, reason: String },
     #[error("cannot encode {path}: {source}")]
     Encode { path: PathBuf, source: hound::Error },
+    #[error(
+        "the episode is longer than a WAV file can hold ({}, at {rate} Hz); render the \
+         transcript in parts (split its chapters into several files) or choose a lower --rate; \
+         the sentences synthesised so far are cached and will be reused",
+        longest_wav_description(*rate)
+    )]
+    TooLong { rate: u32 },
+}
+
+/// Most 16-bit mono frames a WAV file holds: its sizes are 32-bit, and the header and
+/// chapter chunks need room too.
+pub fn max_wav_frames() -> u64 {
+    (u64::from(u32::MAX) - WAV_CHUNK_ROOM) / 2
+}
+
+/// Kept free below 4 GiB for the header and the cue and label chunks.
+const WAV_CHUNK_ROOM: u64 = 16 * 1024 * 1024;
+
+fn longest_wav_description(rate: u32) -> String {
+    let hours = max_wav_frames() as f64 / f64::from(rate.max(1)) / 3600.0;
+    format!("{hours:.1} hours")
 }
 
 /// Audio of a whole episode, ready to be written.
@@ -93,6 +114,8 @@ pub fn write_clips(dir: &Path, episode: &Episode) -> Result<Vec<PathBuf>, Output
 pub struct WavStream {
     tmp: tempfile::NamedTempFile,
     writer: hound::WavWriter<BufWriter<File>>,
+    frames: u64,
+    rate: u32,
 }
 
 impl WavStream {
@@ -124,10 +147,20 @@ impl WavStream {
                 source,
             }
         })?;
-        Ok(WavStream { tmp, writer })
+        Ok(WavStream {
+            tmp,
+            writer,
+            frames: 0,
+            rate: sample_rate,
+        })
     }
 
     pub fn write(&mut self, samples: &[f32]) -> Result<(), OutputError> {
+        // hound's 32-bit size counters would wrap silently and leave a corrupt file.
+        self.frames += samples.len() as u64;
+        if self.frames > max_wav_frames() {
+            return Err(OutputError::TooLong { rate: self.rate });
+        }
         for &s in samples {
             self.writer
                 .write_sample(to_i16(s))

@@ -61,7 +61,8 @@ pub fn split_first_clause(sentence: &str, min_words: usize) -> Option<(String, S
     (weight(tail) >= min_words).then(|| (head.to_string(), tail.to_string()))
 }
 
-fn is_han(c: char) -> bool {
+/// A Chinese (Han) character.
+pub fn is_han(c: char) -> bool {
     matches!(c, '\u{4e00}'..='\u{9fff}' | '\u{3400}'..='\u{4dbf}')
 }
 
