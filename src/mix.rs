@@ -64,6 +64,14 @@ pub struct LoudnessTarget {
     pub true_peak_dbtp: f64,
 }
 
+impl LoudnessTarget {
+    /// The ceiling mastering limits to at first, in dBTP: under the target by the margin
+    /// that covers how differently true-peak meters read.
+    fn first_ceiling_db(&self) -> f64 {
+        self.true_peak_dbtp - TRUE_PEAK_MARGIN_DB - 0.1
+    }
+}
+
 impl Default for LoudnessTarget {
     fn default() -> Self {
         Self {
@@ -159,6 +167,49 @@ impl SpeakerLevels {
                     _ => 1.0,
                 };
                 (speaker.clone(), gain)
+            })
+            .collect()
+    }
+}
+
+/// Levels speakers as they will sound after mastering. [`SpeakerLevels`] brings every
+/// speaker to the target, but mastering's limiter then takes more off voices with high
+/// peaks (by about 1 LU on a male voice next to a pitched-up one), so each speaker is
+/// measured again with their gain and the limiter applied, and their gain made up for it.
+pub struct LimitedLevels {
+    gains: HashMap<String, f32>,
+    ceiling: f32,
+    radius: usize,
+    after: SpeakerLevels,
+}
+
+impl LimitedLevels {
+    pub fn new(rate: u32, gains: HashMap<String, f32>, target: &LoudnessTarget) -> Self {
+        Self {
+            gains,
+            ceiling: db_to_gain(target.first_ceiling_db()),
+            radius: frames(rate, LIMITER_RADIUS_MS).max(1),
+            after: SpeakerLevels::new(rate),
+        }
+    }
+
+    /// One sentence of `speaker`, as [`SpeakerLevels::add`] had it. Sentences are apart by
+    /// more than the limiter's reach, so limiting one alone is limiting it in the episode.
+    pub fn add(&mut self, speaker: &str, samples: &[f32]) -> Result<(), MixError> {
+        let gain = self.gains.get(speaker).copied().unwrap_or(1.0);
+        let mut limited: Vec<f32> = samples.iter().map(|s| s * gain).collect();
+        limit(&mut limited, self.ceiling, self.radius);
+        self.after.add(speaker, &limited)
+    }
+
+    /// The speakers' gains, each raised by what limiting took off them.
+    pub fn gains(&self, target: f64) -> HashMap<String, f32> {
+        let make_up = self.after.gains(target);
+        self.gains
+            .iter()
+            .map(|(speaker, gain)| {
+                let extra = make_up.get(speaker).copied().unwrap_or(1.0);
+                (speaker.clone(), gain * extra)
             })
             .collect()
     }
@@ -329,6 +380,9 @@ pub struct Mastered {
 /// Headroom under the true-peak ceiling so that other meters agree it is met.
 const TRUE_PEAK_MARGIN_DB: f64 = 0.3;
 
+/// The limiter's gain moves over twice this, in milliseconds.
+const LIMITER_RADIUS_MS: u32 = 5;
+
 /// Frames per mastering block: long enough that the limiter's context is negligible.
 const MASTER_BLOCK: usize = 1 << 18;
 
@@ -346,7 +400,7 @@ pub fn master_pass(
 ) -> Result<Mastered, MixError> {
     let error = |e: ebur128::Error| MixError::Loudness(e.to_string());
     let mut meter = EbuR128::new(1, rate, Mode::I | Mode::TRUE_PEAK).map_err(error)?;
-    let radius = frames(rate, 5).max(1);
+    let radius = frames(rate, LIMITER_RADIUS_MS).max(1);
     let context = 2 * radius + 1;
     let ceiling = db_to_gain(ceiling_db);
     let mut start = 0u64;
@@ -371,6 +425,11 @@ pub fn master_pass(
     })
 }
 
+/// How close to the loudness target mastering gets before it stops: EBU R128 allows
+/// +-0.2 LU where exact normalisation is feasible (file-based); another pass over the whole
+/// episode to get from 0.15 to 0.05 would be inaudible.
+const LOUDNESS_TOLERANCE_LU: f64 = 0.15;
+
 /// Brings an assembled track to the loudness target with its true peak under the ceiling:
 /// gain to the target, limit the peaks, and since limiting lowers the loudness a little,
 /// repeat with make-up gain until both hold. `pass` runs [`master_pass`] with the given gain
@@ -385,12 +444,13 @@ pub fn master(
     } else {
         0.0
     };
-    // The limiter holds sample peaks; true (inter-sample) peaks sit a little higher, so the
-    // ceiling starts below the target and tightens by any overshoot the meter still finds.
+    // The limiter holds interpolated peaks, which a true-peak meter with a longer filter
+    // may read a little higher, so the ceiling starts just below the target and tightens by
+    // any overshoot the meter still finds.
     // True-peak meters differ by a few tenths of a dB in how they oversample (ffmpeg's
     // reads up to 0.2 dB above ebur128's here), so aim that much under the ceiling.
     let peak_target = target.true_peak_dbtp - TRUE_PEAK_MARGIN_DB;
-    let mut ceiling_db = peak_target - 0.2;
+    let mut ceiling_db = target.first_ceiling_db();
     let mut result = pass(db_to_gain(gain_db), ceiling_db)?;
     for _ in 0..6 {
         let loudness_off = if result.integrated_lufs.is_finite() {
@@ -399,7 +459,7 @@ pub fn master(
             0.0
         };
         let peak_over = result.true_peak_dbtp - peak_target;
-        if loudness_off.abs() <= 0.1 && peak_over <= 0.0 {
+        if loudness_off.abs() <= LOUDNESS_TOLERANCE_LU && peak_over <= 0.0 {
             break;
         }
         gain_db += loudness_off;
@@ -446,12 +506,14 @@ pub fn master_in_memory(
 /// A look-ahead peak limiter: the gain at each sample is the moving average (radius
 /// `radius`) of the sliding minimum (same radius) of the gain each sample needs to stay
 /// under `ceiling`. Every averaged value is at most the need of the sample in the middle,
-/// so no sample exceeds the ceiling, and the gain changes smoothly over 2 x radius.
+/// so no sample exceeds the ceiling, and the gain changes smoothly over 2 x radius. A
+/// sample's need covers the true (inter-sample) peak up to the next sample too, so the
+/// reconstructed waveform stays under the ceiling as well, within the interpolator's error.
 pub fn limit(samples: &mut [f32], ceiling: f32, radius: usize) {
-    let need: Vec<f32> = samples
-        .iter()
-        .map(|s| {
-            let a = s.abs();
+    let interpolator = InterSample::new();
+    let need: Vec<f32> = (0..samples.len())
+        .map(|i| {
+            let a = interpolator.peak_after(samples, i, ceiling * INTER_SAMPLE_HEADROOM);
             if a > ceiling { ceiling / a } else { 1.0 }
         })
         .collect();
@@ -470,6 +532,61 @@ pub fn limit(samples: &mut [f32], ceiling: f32, radius: usize) {
         let hi = (i + radius + 1).min(n);
         let mean = (prefix[hi] - prefix[lo]) / (hi - lo) as f64;
         *s *= (mean as f32).min(need[i]);
+    }
+}
+
+/// Inter-sample peaks of band-limited audio stay within about 3 dB of the samples around
+/// them: below this share of the ceiling, interpolating is not needed.
+const INTER_SAMPLE_HEADROOM: f32 = 0.6;
+
+/// Estimates the waveform between samples at quarter-sample steps (as a 4x oversampling
+/// true-peak meter does), with an 8-tap Lanczos interpolator.
+struct InterSample {
+    /// Weights for the points 1/4, 2/4 and 3/4 of the way from sample i to i + 1, over
+    /// samples i - 3 ..= i + 4.
+    weights: [[f32; 8]; 3],
+}
+
+impl InterSample {
+    fn new() -> Self {
+        let sinc = |x: f64| {
+            if x.abs() < 1e-9 {
+                1.0
+            } else {
+                (std::f64::consts::PI * x).sin() / (std::f64::consts::PI * x)
+            }
+        };
+        let mut weights = [[0.0f32; 8]; 3];
+        for (phase, row) in weights.iter_mut().enumerate() {
+            let fraction = (phase + 1) as f64 / 4.0;
+            for (tap, w) in row.iter_mut().enumerate() {
+                let x = tap as f64 - 3.0 - fraction;
+                *w = (sinc(x) * sinc(x / 4.0)) as f32;
+            }
+        }
+        Self { weights }
+    }
+
+    /// The largest magnitude of the waveform from sample `i` up to (not including) the
+    /// next sample; just `|samples[i]|` where both samples are under `quiet`.
+    fn peak_after(&self, samples: &[f32], i: usize, quiet: f32) -> f32 {
+        let here = samples[i].abs();
+        let next = samples.get(i + 1).map_or(0.0, |s| s.abs());
+        if here.max(next) < quiet {
+            return here;
+        }
+        let at = |k: isize| {
+            usize::try_from(i as isize + k)
+                .ok()
+                .and_then(|j| samples.get(j))
+                .copied()
+                .unwrap_or(0.0)
+        };
+        let window: [f32; 8] = std::array::from_fn(|tap| at(tap as isize - 3));
+        self.weights.iter().fold(here, |peak, row| {
+            let value: f32 = row.iter().zip(&window).map(|(w, x)| w * x).sum();
+            peak.max(value.abs())
+        })
     }
 }
 
@@ -702,6 +819,69 @@ mod tests {
             .map(|(a, b)| (a - b).abs())
             .fold(0.0, f32::max);
         assert!(worst < 1e-6, "{worst}");
+    }
+
+    #[test]
+    fn speakers_stay_level_after_limiting() {
+        let rate = 16_000;
+        // A smooth voice and a peaky one (a click every 40 ms).
+        let smooth = tone(rate, 200.0, 4000, 0.3);
+        let peaky: Vec<f32> = tone(rate, 150.0, 4000, 0.08)
+            .iter()
+            .enumerate()
+            .map(|(i, s)| if i % 640 < 2 { 0.9 } else { *s })
+            .collect();
+        let target = LoudnessTarget::default();
+        let mut levels = SpeakerLevels::new(rate);
+        levels.add("smooth", &smooth).unwrap();
+        levels.add("peaky", &peaky).unwrap();
+        let before = levels.gains(target.integrated_lufs);
+        let mut limited = LimitedLevels::new(rate, before.clone(), &target);
+        limited.add("smooth", &smooth).unwrap();
+        limited.add("peaky", &peaky).unwrap();
+        let after = limited.gains(target.integrated_lufs);
+        let spread = |gains: &HashMap<String, f32>| {
+            let loudness = |name: &str, samples: &[f32]| {
+                let mut out: Vec<f32> = samples.iter().map(|s| s * gains[name]).collect();
+                limit(
+                    &mut out,
+                    db_to_gain(target.first_ceiling_db()),
+                    frames(rate, 5),
+                );
+                measure(&out, rate).unwrap().0
+            };
+            (loudness("smooth", &smooth) - loudness("peaky", &peaky)).abs()
+        };
+        assert!(
+            spread(&before) > 2.0,
+            "limiting was expected to cost the peaky voice"
+        );
+        assert!(
+            spread(&after) < spread(&before) / 2.0,
+            "{} vs {}",
+            spread(&after),
+            spread(&before)
+        );
+    }
+
+    #[test]
+    fn limiter_holds_true_peaks_between_samples() {
+        // A quarter-rate tone sampled 45 degrees off its crests: every sample is at 0.707 of
+        // the waveform's true peak.
+        let rate = 48_000;
+        let mut samples: Vec<f32> = (0..rate)
+            .map(|i| (std::f32::consts::FRAC_PI_2 * i as f32 + std::f32::consts::FRAC_PI_4).sin())
+            .collect();
+        let true_peak = |samples: &[f32]| {
+            let mut meter = EbuR128::new(1, rate, Mode::TRUE_PEAK).unwrap();
+            meter.add_frames_f32(samples).unwrap();
+            meter.true_peak(0).unwrap()
+        };
+        assert!(true_peak(&samples) > 0.95);
+        limit(&mut samples, 0.5, frames(rate, 5));
+        let peak = true_peak(&samples);
+        assert!(peak <= 0.5 * 1.02, "true peak {peak} over the 0.5 ceiling");
+        assert!(peak > 0.45, "limited far more than needed: {peak}");
     }
 
     #[test]

@@ -1072,7 +1072,15 @@ pub fn render(config: &RenderConfig) -> Result<RenderSummary, RenderError> {
     for (item, key) in items.iter().zip(&keys) {
         levels.add(item.speaker, &cached(&cache, key, config.rate)?)?;
     }
-    let gains = levels.gains(config.loudness.integrated_lufs);
+    let mut limited = mix::LimitedLevels::new(
+        config.rate,
+        levels.gains(config.loudness.integrated_lufs),
+        &config.loudness,
+    );
+    for (item, key) in items.iter().zip(&keys) {
+        limited.add(item.speaker, &cached(&cache, key, config.rate)?)?;
+    }
+    let gains = limited.gains(config.loudness.integrated_lufs);
 
     // Lay the episode out into a temporary raw track, streaming from the cache.
     let work_dir = config

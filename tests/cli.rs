@@ -339,7 +339,7 @@ fn bad_input_gets_clear_errors() {
                 "--cast".into(),
                 "Nobody=en_US-joe-medium".into(),
             ],
-            "Host, Baker",
+            "Baker, Host",
         ),
         (
             vec![

@@ -564,7 +564,7 @@ fn cast_files_with_unknown_speaker_voice_or_setting_are_refused() {
             &[
                 "cast-unknown-speaker.toml",
                 "no speaker \"Nobody\"",
-                "Host, Baker",
+                "Baker, Host",
             ],
         ),
         (
