@@ -159,10 +159,20 @@ impl SpeakerLevels {
     /// Linear gain per speaker that brings them to `target` LUFS. Speakers too quiet to
     /// measure keep unity gain.
     pub fn gains(&self, target: f64) -> HashMap<String, f32> {
-        self.meters
-            .iter()
-            .map(|(speaker, meter)| {
-                let gain = match meter.loudness_global() {
+        Self::combined_gains(&[self], target)
+    }
+
+    /// [`SpeakerLevels::gains`] over measurements split into parts (measured on several
+    /// threads, say): each speaker's loudness over all of their parts.
+    pub fn combined_gains(parts: &[&SpeakerLevels], target: f64) -> HashMap<String, f32> {
+        let mut speakers: Vec<&String> = parts.iter().flat_map(|p| p.meters.keys()).collect();
+        speakers.sort();
+        speakers.dedup();
+        speakers
+            .into_iter()
+            .map(|speaker| {
+                let meters = parts.iter().filter_map(|p| p.meters.get(speaker));
+                let gain = match EbuR128::loudness_global_multiple(meters) {
                     Ok(lufs) if lufs.is_finite() => db_to_gain(target - lufs),
                     _ => 1.0,
                 };
@@ -204,8 +214,19 @@ impl LimitedLevels {
 
     /// The speakers' gains, each raised by what limiting took off them.
     pub fn gains(&self, target: f64) -> HashMap<String, f32> {
-        let make_up = self.after.gains(target);
-        self.gains
+        Self::combined_gains(&[self], target)
+    }
+
+    /// [`LimitedLevels::gains`] over measurements split into parts, all made with the same
+    /// starting gains.
+    pub fn combined_gains(parts: &[&LimitedLevels], target: f64) -> HashMap<String, f32> {
+        let Some(first) = parts.first() else {
+            return HashMap::new();
+        };
+        let after: Vec<&SpeakerLevels> = parts.iter().map(|p| &p.after).collect();
+        let make_up = SpeakerLevels::combined_gains(&after, target);
+        first
+            .gains
             .iter()
             .map(|(speaker, gain)| {
                 let extra = make_up.get(speaker).copied().unwrap_or(1.0);
@@ -396,27 +417,45 @@ pub fn master_pass(
     gain: f32,
     ceiling_db: f64,
     read: &mut dyn FnMut(u64, &mut [f32]) -> std::io::Result<()>,
-    write: &mut dyn FnMut(&[f32]) -> std::io::Result<()>,
+    write: &mut (dyn FnMut(&[f32]) -> std::io::Result<()> + Send),
 ) -> Result<Mastered, MixError> {
     let error = |e: ebur128::Error| MixError::Loudness(e.to_string());
     let mut meter = EbuR128::new(1, rate, Mode::I | Mode::TRUE_PEAK).map_err(error)?;
     let radius = frames(rate, LIMITER_RADIUS_MS).max(1);
     let context = 2 * radius + 1;
     let ceiling = db_to_gain(ceiling_db);
-    let mut start = 0u64;
-    while start < frames_total {
-        let end = (start + MASTER_BLOCK as u64).min(frames_total);
-        let from = start.saturating_sub(context as u64);
-        let to = (end + context as u64).min(frames_total);
-        let mut block = vec![0.0f32; (to - from) as usize];
-        read(from, &mut block).map_err(mix_io)?;
-        block.iter_mut().for_each(|s| *s *= gain);
-        limit(&mut block, ceiling, radius);
-        let own = &block[(start - from) as usize..(end - from) as usize];
-        meter.add_frames_f32(own).map_err(error)?;
-        write(own).map_err(mix_io)?;
-        start = end;
-    }
+    // Limiting and metering each take about half the time: on two threads, a block is
+    // metered and written while the next one is limited.
+    let meter = std::thread::scope(|scope| -> Result<EbuR128, MixError> {
+        let (blocks, limited) = std::sync::mpsc::sync_channel::<Vec<f32>>(2);
+        let metering = scope.spawn(move || -> Result<EbuR128, MixError> {
+            for own in limited {
+                meter.add_frames_f32(&own).map_err(error)?;
+                write(&own).map_err(mix_io)?;
+            }
+            Ok(meter)
+        });
+        let mut start = 0u64;
+        while start < frames_total {
+            let end = (start + MASTER_BLOCK as u64).min(frames_total);
+            let from = start.saturating_sub(context as u64);
+            let to = (end + context as u64).min(frames_total);
+            let mut block = vec![0.0f32; (to - from) as usize];
+            read(from, &mut block).map_err(mix_io)?;
+            block.iter_mut().for_each(|s| *s *= gain);
+            limit(&mut block, ceiling, radius);
+            let own = block[(start - from) as usize..(end - from) as usize].to_vec();
+            // A closed channel means the metering side failed: its error is returned below.
+            if blocks.send(own).is_err() {
+                break;
+            }
+            start = end;
+        }
+        drop(blocks);
+        metering
+            .join()
+            .unwrap_or_else(|_| Err(MixError::Loudness("the metering thread panicked".into())))
+    })?;
     let integrated_lufs = meter.loudness_global().map_err(error)?;
     let peak = meter.true_peak(0).map_err(error)?;
     Ok(Mastered {

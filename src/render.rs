@@ -901,9 +901,14 @@ fn synthesise_all(
     } = *work;
     // A sentence said twice (a repeated line, a chapter read again) is synthesised once.
     let mut seen = std::collections::HashSet::new();
-    let missing: Vec<usize> = (0..items.len())
+    let mut missing: Vec<usize> = (0..items.len())
         .filter(|&i| seen.insert(&keys[i]) && cache.get(&keys[i], config.rate).is_none())
         .collect();
+    // Longest first, so that the workers run out of work together instead of one finishing
+    // a long sentence alone at the end; a preview needs them in episode order.
+    if !config.play {
+        missing.sort_by_key(|&i| std::cmp::Reverse(items[i].text.chars().count()));
+    }
     bar.inc((items.len() - missing.len()) as u64);
     let next = AtomicUsize::new(0);
     let failed = AtomicBool::new(false);
@@ -1066,21 +1071,7 @@ pub fn render(config: &RenderConfig) -> Result<RenderSummary, RenderError> {
     })?;
     bar.finish_and_clear();
 
-    // Every speaker's level is measured over all their sentences before any gain is set,
-    // in episode order so the result does not depend on thread timing.
-    let mut levels = SpeakerLevels::new(config.rate);
-    for (item, key) in items.iter().zip(&keys) {
-        levels.add(item.speaker, &cached(&cache, key, config.rate)?)?;
-    }
-    let mut limited = mix::LimitedLevels::new(
-        config.rate,
-        levels.gains(config.loudness.integrated_lufs),
-        &config.loudness,
-    );
-    for (item, key) in items.iter().zip(&keys) {
-        limited.add(item.speaker, &cached(&cache, key, config.rate)?)?;
-    }
-    let gains = limited.gains(config.loudness.integrated_lufs);
+    let gains = speaker_gains(&items, &keys, &cache, config)?;
 
     // Lay the episode out into a temporary raw track, streaming from the cache.
     let work_dir = config
@@ -1247,6 +1238,66 @@ pub fn render(config: &RenderConfig) -> Result<RenderSummary, RenderError> {
         warnings,
         elapsed: started.elapsed(),
         first_audio,
+    })
+}
+
+/// One gain per speaker that levels them all at the loudness target as they will sound
+/// after mastering. Every speaker's level is measured over all their sentences before any
+/// gain is set, then again with the limiter applied (see [`mix::LimitedLevels`]); the
+/// sentences are spread over `config.jobs` threads, whose measurements are combined.
+fn speaker_gains(
+    items: &[Planned],
+    keys: &[String],
+    cache: &Cache,
+    config: &RenderConfig,
+) -> Result<HashMap<String, f32>, RenderError> {
+    let parts = config.jobs.clamp(1, items.len().max(1));
+    let target = config.loudness.integrated_lufs;
+    let speech = |i: usize| cached(cache, &keys[i], config.rate);
+    let raw = on_threads(
+        items.len(),
+        parts,
+        || SpeakerLevels::new(config.rate),
+        |levels, i| Ok(levels.add(items[i].speaker, &speech(i)?)?),
+    )?;
+    let before = SpeakerLevels::combined_gains(&raw.iter().collect::<Vec<_>>(), target);
+    let limited = on_threads(
+        items.len(),
+        parts,
+        || mix::LimitedLevels::new(config.rate, before.clone(), &config.loudness),
+        |levels, i| Ok(levels.add(items[i].speaker, &speech(i)?)?),
+    )?;
+    Ok(mix::LimitedLevels::combined_gains(
+        &limited.iter().collect::<Vec<_>>(),
+        target,
+    ))
+}
+
+/// Runs `add` for every index below `count`, spread over `parts` threads, each on its own
+/// state from `make`; returns the states.
+fn on_threads<T: Send>(
+    count: usize,
+    parts: usize,
+    make: impl Fn() -> T + Sync,
+    add: impl Fn(&mut T, usize) -> Result<(), RenderError> + Sync,
+) -> Result<Vec<T>, RenderError> {
+    let (make, add) = (&make, &add);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..parts)
+            .map(|part| {
+                scope.spawn(move || {
+                    let mut state = make();
+                    for i in (part..count).step_by(parts) {
+                        add(&mut state, i)?;
+                    }
+                    Ok(state)
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("measuring does not panic"))
+            .collect()
     })
 }
 
