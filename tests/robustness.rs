@@ -1089,25 +1089,72 @@ fn wait_for(moment: Moment, child: &mut Child, data: &Path, out_dir: &Path) -> b
     }
 }
 
-/// Kills a render at each moment with `signal` and checks that nothing but temporary
-/// files is left at the destination; then renders to the end and checks that the
-/// temporary files are gone, the episode is whole and every sentence synthesised before
-/// the kills is reused.
-fn interrupted_renders_lose_nothing(signal: Signal, moments: &[Moment]) {
+/// Where a killed render works: its own cache, the interview to render, and an output
+/// folder for the episode and its clips.
+struct KillSite {
+    data: tempfile::TempDir,
+    work: tempfile::TempDir,
+    input: PathBuf,
+    out_dir: PathBuf,
+    episode: PathBuf,
+    clips: PathBuf,
+}
+
+fn kill_site() -> KillSite {
     let data = data_dir_with_own_cache();
     let work = tempfile::tempdir().unwrap();
     let input = interruptible_script(work.path());
     let out_dir = work.path().join("out");
     std::fs::create_dir(&out_dir).unwrap();
-    let episode = out_dir.join("episode.wav");
-    let clips = out_dir.join("clips");
+    KillSite {
+        data,
+        episode: out_dir.join("episode.wav"),
+        clips: out_dir.join("clips"),
+        input,
+        out_dir,
+        work,
+    }
+}
+
+/// Renders without interruption; returns the run and how many of its sentences were
+/// synthesised, out of how many.
+fn render_to_the_end(
+    data: &Path,
+    input: &Path,
+    episode: &Path,
+    clips: &Path,
+) -> (Ran, usize, usize) {
+    let ran = ok(&mut Command::from_std(render_command(
+        data, input, episode, clips,
+    )));
+    let (synthesised, total) = synthesised_count(&ran.stderr);
+    (ran, synthesised, total)
+}
+
+fn spawn_quiet(mut command: std::process::Command) -> Child {
+    command
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap()
+}
+
+/// Kills a render at each moment with `signal` and checks that nothing but temporary
+/// files is left at the destination; then renders to the end and checks that the
+/// temporary files are gone, the episode is whole and every sentence synthesised before
+/// the kills is reused.
+fn interrupted_renders_lose_nothing(signal: Signal, moments: &[Moment]) {
+    let KillSite {
+        data,
+        work: _work,
+        input,
+        out_dir,
+        episode,
+        clips,
+    } = kill_site();
     let mut leftovers = 0;
     for &moment in moments {
-        let mut child = render_command(data.path(), &input, &episode, &clips)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
+        let mut child = spawn_quiet(render_command(data.path(), &input, &episode, &clips));
         let reached = wait_for(moment, &mut child, data.path(), &out_dir);
         assert!(
             reached,
@@ -1150,13 +1197,7 @@ fn interrupted_renders_lose_nothing(signal: Signal, moments: &[Moment]) {
     // The temporary file of a process that still runs (this one) is left alone.
     let alive = out_dir.join(format!(".recast-{}-alive.part", std::process::id()));
     std::fs::write(&alive, b"busy").unwrap();
-    let ran = ok(&mut Command::from_std(render_command(
-        data.path(),
-        &input,
-        &episode,
-        &clips,
-    )));
-    let (synthesised, total) = synthesised_count(&ran.stderr);
+    let (ran, synthesised, total) = render_to_the_end(data.path(), &input, &episode, &clips);
     assert_eq!(
         synthesised + before,
         total,
@@ -1216,13 +1257,14 @@ fn interrupted_renders_lose_nothing(signal: Signal, moments: &[Moment]) {
 /// the destination or loses a cached sentence, and the episode comes out complete.
 #[test]
 fn renders_killed_at_random_moments_resume_to_a_complete_episode() {
-    let data = data_dir_with_own_cache();
-    let work = tempfile::tempdir().unwrap();
-    let input = interruptible_script(work.path());
-    let out_dir = work.path().join("out");
-    std::fs::create_dir(&out_dir).unwrap();
-    let episode = out_dir.join("episode.wav");
-    let clips = out_dir.join("clips");
+    let KillSite {
+        data,
+        work: _work,
+        input,
+        out_dir: _,
+        episode,
+        clips,
+    } = kill_site();
     let mut seed = SystemTime::now()
         .duration_since(SystemTime::UNIX_EPOCH)
         .unwrap()
@@ -1236,11 +1278,7 @@ fn renders_killed_at_random_moments_resume_to_a_complete_episode() {
         seed ^= seed >> 7;
         seed ^= seed << 17;
         let after = Duration::from_millis(200 + seed % 1500);
-        let mut child = render_command(data.path(), &input, &episode, &clips)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
+        let mut child = spawn_quiet(render_command(data.path(), &input, &episode, &clips));
         let started = Instant::now();
         while started.elapsed() < after && child.try_wait().unwrap().is_none() {
             std::thread::sleep(Duration::from_millis(10));
@@ -1251,23 +1289,25 @@ fn renders_killed_at_random_moments_resume_to_a_complete_episode() {
             break;
         }
         stop(&mut child, Signal::Kill);
-        assert!(
-            !episode.exists(),
-            "kill {kill} at {after:?} left a partial episode"
-        );
+        // A kill after the episode was renamed into place (while clips or sidecars were
+        // written) leaves it whole; before that, nothing is there.
+        if episode.exists() {
+            assert_valid_episode(&episode);
+        }
         let now = cache_entries(data.path()).len();
         assert!(now >= cached, "kill {kill} lost cached sentences");
         cached = now;
         eprintln!("kill {kill} at {after:?}: {cached} sentences cached");
     }
-    let ran = ok(&mut Command::from_std(render_command(
-        data.path(),
-        &input,
-        &episode,
-        &clips,
-    )));
-    let (synthesised, total) = synthesised_count(&ran.stderr);
-    assert_eq!(synthesised, 0, "the last render reused everything");
+    // On a busy machine the kills may all come before any render could finish: the last
+    // render then completes the episode, synthesising only what was not cached yet.
+    let cached = cache_entries(data.path()).len();
+    let (_, synthesised, total) = render_to_the_end(data.path(), &input, &episode, &clips);
+    assert_eq!(
+        synthesised + cached,
+        total,
+        "every cached sentence was reused"
+    );
     assert!(total > 0);
     assert_valid_episode(&episode);
     assert_eq!(file_names(&clips).len(), 2);
