@@ -483,11 +483,10 @@ pub fn master(
     } else {
         0.0
     };
-    // The limiter holds interpolated peaks, which a true-peak meter with a longer filter
-    // may read a little higher, so the ceiling starts just below the target and tightens by
-    // any overshoot the meter still finds.
     // True-peak meters differ by a few tenths of a dB in how they oversample (ffmpeg's
-    // reads up to 0.2 dB above ebur128's here), so aim that much under the ceiling.
+    // reads up to 0.2 dB above ebur128's here), so aim that much under the ceiling. The
+    // limiter holds interpolated peaks, which ebur128's longer filter may read a little
+    // higher: the ceiling starts just below the aim and tightens by any overshoot found.
     let peak_target = target.true_peak_dbtp - TRUE_PEAK_MARGIN_DB;
     let mut ceiling_db = target.first_ceiling_db();
     let mut result = pass(db_to_gain(gain_db), ceiling_db)?;

@@ -827,12 +827,7 @@ pub fn play(path: &Path, start: StartAt) -> Result<(), PlayError> {
     }
     let start_pos = nav.start_position(start)?;
 
-    let mut device =
-        rodio::DeviceSinkBuilder::open_default_sink().map_err(|e| PlayError::NoDevice {
-            reason: error_chain(&e),
-        })?;
-    device.log_on_drop(false);
-    let player = rodio::Player::connect_new(device.mixer());
+    let (_device, player) = open_player()?;
     // Seek before anything is heard.
     player.pause();
     player.append(source);
@@ -849,6 +844,17 @@ pub fn play(path: &Path, start: StartAt) -> Result<(), PlayError> {
     result
 }
 
+/// A player on the default output device. Keep the device alive as long as the player.
+fn open_player() -> Result<(rodio::MixerDeviceSink, rodio::Player), PlayError> {
+    let mut device =
+        rodio::DeviceSinkBuilder::open_default_sink().map_err(|e| PlayError::NoDevice {
+            reason: error_chain(&e),
+        })?;
+    device.log_on_drop(false);
+    let player = rodio::Player::connect_new(device.mixer());
+    Ok((device, player))
+}
+
 /// Plays mono buffers at `rate` as they arrive on `buffers`, until the sender hangs up and
 /// everything has been heard. Returns how long after `started` the first buffer reached
 /// the player (`None` if none came).
@@ -860,12 +866,7 @@ pub fn play_stream(
     if std::env::var(AUDIO_DEVICE_ENV).is_ok_and(|v| v == "null") {
         return Ok(play_to_null(rate, buffers, started));
     }
-    let mut device =
-        rodio::DeviceSinkBuilder::open_default_sink().map_err(|e| PlayError::NoDevice {
-            reason: error_chain(&e),
-        })?;
-    device.log_on_drop(false);
-    let player = rodio::Player::connect_new(device.mixer());
+    let (_device, player) = open_player()?;
     let channels = std::num::NonZeroU16::new(1).expect("one channel");
     let sample_rate = std::num::NonZeroU32::new(rate.max(1)).expect("non-zero rate");
     let mut first = None;

@@ -1409,12 +1409,21 @@ fn feed_preview(
             .entry(speaker)
             .or_insert_with(|| preview_gain(&speech, rate));
         let pause_ms = if i == 0 { 0 } else { pauses.before(*join) };
-        let mut samples = vec![0.0f32; (rate as usize) * pause_ms as usize / 1000];
-        samples.extend(speech.iter().map(|s| (s * gain).clamp(-0.95, 0.95)));
-        if tx.send(samples).is_err() {
+        if tx
+            .send(preview_buffer(&speech, gain, pause_ms, rate))
+            .is_err()
+        {
             return;
         }
     }
+}
+
+/// What a preview hands the player: `pause_ms` of silence, then the speech at `gain`,
+/// clamped (a preview is not mastered, so nothing else holds its peaks).
+fn preview_buffer(speech: &[f32], gain: f32, pause_ms: u32, rate: u32) -> Vec<f32> {
+    let mut samples = vec![0.0f32; (u64::from(rate) * u64::from(pause_ms) / 1000) as usize];
+    samples.extend(speech.iter().map(|s| (s * gain).clamp(-0.95, 0.95)));
+    samples
 }
 
 /// A fixed gain that brings one sentence to the default loudness, for previews that cannot
@@ -1561,7 +1570,7 @@ pub fn say(
     Ok((samples, rate))
 }
 
-const CLAUSE_PAUSE_MS: usize = 150;
+const CLAUSE_PAUSE_MS: u32 = 150;
 
 /// Live preview (`recast say --play`): plays each sentence as soon as it is synthesised,
 /// at a fixed gain set from the first sentence's loudness (the whole text is not known yet,
@@ -1576,13 +1585,12 @@ pub fn say_and_play(
     let rate = DEFAULT_RATE;
     let started = Instant::now();
     let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<f32>>(8);
-    let pause = vec![0.0f32; (rate as usize) * Pauses::default().sentence_ms as usize / 1000];
-    // Between the first clause and the rest of a split sentence: about the pause a voice
-    // makes at a comma.
-    let clause_pause = vec![0.0f32; (rate as usize) * CLAUSE_PAUSE_MS / 1000];
     std::thread::scope(|scope| {
         let synthesis = scope.spawn(move || {
             let mut gain: Option<f32> = None;
+            // Nothing before the first piece; after a split sentence's first clause, about
+            // the pause a voice makes at a comma.
+            let mut pause_ms = 0;
             say_sentences(
                 text_to_say,
                 entry,
@@ -1593,16 +1601,12 @@ pub fn say_and_play(
                 true,
                 &mut |speech| {
                     let gain = *gain.get_or_insert_with(|| preview_gain(&speech.samples, rate));
-                    let mut samples: Vec<f32> = speech
-                        .samples
-                        .iter()
-                        .map(|s| (s * gain).clamp(-0.95, 0.95))
-                        .collect();
-                    samples.extend_from_slice(if speech.ends_sentence {
-                        &pause
+                    let samples = preview_buffer(&speech.samples, gain, pause_ms, rate);
+                    pause_ms = if speech.ends_sentence {
+                        Pauses::default().before(Join::Sentence)
                     } else {
-                        &clause_pause
-                    });
+                        CLAUSE_PAUSE_MS
+                    };
                     // The player hung up (no device, or the user quit): stop synthesising.
                     tx.send(samples)
                         .map_err(|_| RenderError::Config("playback stopped".into()))
