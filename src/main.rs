@@ -382,28 +382,22 @@ fn run(cli: Cli) -> Result<()> {
                 },
             };
             let data_dir = voices::data_dir()?;
+            let request = render::SayRequest {
+                text: &text,
+                entry: &entry,
+                data_dir: &data_dir,
+                threads: default_threads(),
+                lexicon: lexicon.as_deref(),
+            };
             let Some(path) = output else {
-                let first_audio = render::say_and_play(
-                    &text,
-                    &entry,
-                    &data_dir,
-                    default_threads(),
-                    lexicon.as_deref(),
-                )?;
+                let first_audio = render::say_and_play(request)?;
                 eprintln!(
                     "first audio reached the player {} ms after start",
                     first_audio.as_millis()
                 );
                 return Ok(());
             };
-            let (samples, rate) = render::say(
-                &text,
-                &entry,
-                &data_dir,
-                render::DEFAULT_RATE,
-                default_threads(),
-                lexicon.as_deref(),
-            )?;
+            let (samples, rate) = render::say(request, render::DEFAULT_RATE)?;
             let episode = output::Episode {
                 sample_rate: rate,
                 samples: &samples,

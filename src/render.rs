@@ -1479,21 +1479,35 @@ pub struct Spoken {
 /// Shortest first clause (in words) that a live preview says on its own.
 const PREVIEW_CLAUSE_WORDS: usize = 4;
 
-/// Speaks TEXT in one voice sentence by sentence, handing each prepared sentence (at
+/// What `recast say` is asked: some text, in one voice.
+#[derive(Clone, Copy)]
+pub struct SayRequest<'a> {
+    pub text: &'a str,
+    pub entry: &'a crate::script::CastEntry,
+    pub data_dir: &'a Path,
+    /// ONNX Runtime threads for the voice's session.
+    pub threads: usize,
+    /// A lexicon file for Chinese voices.
+    pub lexicon: Option<&'a Path>,
+}
+
+/// Speaks the request's text sentence by sentence, handing each prepared sentence (at
 /// `rate`, trimmed, faded) to `each` as soon as it is ready. With `preview`, a long first
 /// sentence goes in two pieces, its first clause and the rest, so that sound starts
 /// sooner. Returns how many sentences there were.
-#[allow(clippy::too_many_arguments)]
 pub fn say_sentences(
-    text_to_say: &str,
-    entry: &crate::script::CastEntry,
-    data_dir: &Path,
+    request: SayRequest,
     rate: u32,
-    threads: usize,
-    lexicon: Option<&Path>,
     preview: bool,
     each: &mut dyn FnMut(Spoken) -> Result<(), RenderError>,
 ) -> Result<usize, RenderError> {
+    let SayRequest {
+        text: text_to_say,
+        entry,
+        data_dir,
+        threads,
+        lexicon,
+    } = request;
     let catalog = Catalog::builtin();
     let voice = voices::locate(&catalog, data_dir, &entry.voice)?;
     synth::init_runtime(data_dir)?;
@@ -1527,14 +1541,7 @@ pub fn say_sentences(
 
 /// Synthesises TEXT in one voice (for `recast say -o`): sentences with pauses, mastered
 /// to the default loudness.
-pub fn say(
-    text_to_say: &str,
-    entry: &crate::script::CastEntry,
-    data_dir: &Path,
-    rate: u32,
-    threads: usize,
-    lexicon: Option<&Path>,
-) -> Result<(Vec<f32>, u32), RenderError> {
+pub fn say(request: SayRequest, rate: u32) -> Result<(Vec<f32>, u32), RenderError> {
     let mut mixer = Mixer::new(
         rate,
         Pauses {
@@ -1545,20 +1552,11 @@ pub fn say(
     )?;
     mixer.begin_chapter("")?;
     let mut join = Join::ChapterStart;
-    say_sentences(
-        text_to_say,
-        entry,
-        data_dir,
-        rate,
-        threads,
-        lexicon,
-        false,
-        &mut |speech| {
-            mixer.push(&speech.samples, join, 1.0)?;
-            join = Join::Sentence;
-            Ok(())
-        },
-    )?;
+    say_sentences(request, rate, false, &mut |speech| {
+        mixer.push(&speech.samples, join, 1.0)?;
+        join = Join::Sentence;
+        Ok(())
+    })?;
     let assembled = mixer.finish()?;
     let mut samples = assembled.sink;
     mix::master_in_memory(
@@ -1575,13 +1573,7 @@ const CLAUSE_PAUSE_MS: u32 = 150;
 /// Live preview (`recast say --play`): plays each sentence as soon as it is synthesised,
 /// at a fixed gain set from the first sentence's loudness (the whole text is not known yet,
 /// so it cannot be mastered). Returns how long the first audio took to reach the player.
-pub fn say_and_play(
-    text_to_say: &str,
-    entry: &crate::script::CastEntry,
-    data_dir: &Path,
-    threads: usize,
-    lexicon: Option<&Path>,
-) -> Result<Duration, RenderError> {
+pub fn say_and_play(request: SayRequest) -> Result<Duration, RenderError> {
     let rate = DEFAULT_RATE;
     let started = Instant::now();
     let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<f32>>(8);
@@ -1591,27 +1583,18 @@ pub fn say_and_play(
             // Nothing before the first piece; after a split sentence's first clause, about
             // the pause a voice makes at a comma.
             let mut pause_ms = 0;
-            say_sentences(
-                text_to_say,
-                entry,
-                data_dir,
-                rate,
-                threads,
-                lexicon,
-                true,
-                &mut |speech| {
-                    let gain = *gain.get_or_insert_with(|| preview_gain(&speech.samples, rate));
-                    let samples = preview_buffer(&speech.samples, gain, pause_ms, rate);
-                    pause_ms = if speech.ends_sentence {
-                        Pauses::default().before(Join::Sentence)
-                    } else {
-                        CLAUSE_PAUSE_MS
-                    };
-                    // The player hung up (no device, or the user quit): stop synthesising.
-                    tx.send(samples)
-                        .map_err(|_| RenderError::Config("playback stopped".into()))
-                },
-            )
+            say_sentences(request, rate, true, &mut |speech| {
+                let gain = *gain.get_or_insert_with(|| preview_gain(&speech.samples, rate));
+                let samples = preview_buffer(&speech.samples, gain, pause_ms, rate);
+                pause_ms = if speech.ends_sentence {
+                    Pauses::default().before(Join::Sentence)
+                } else {
+                    CLAUSE_PAUSE_MS
+                };
+                // The player hung up (no device, or the user quit): stop synthesising.
+                tx.send(samples)
+                    .map_err(|_| RenderError::Config("playback stopped".into()))
+            })
         });
         let played = crate::play::play_stream(rate, rx, started);
         let synthesised = synthesis.join().expect("synthesis thread does not panic");

@@ -24,7 +24,14 @@ fn two_speakers_sharing_one_model_differ_in_pitch() {
     let mut f0 = Vec::new();
     for speaker in ["Host", "Baker"] {
         let entry = cast.voice_of(speaker).unwrap();
-        let (samples, rate) = render::say(sentence, entry, &data, DEFAULT_RATE, 2, None).unwrap();
+        let request = render::SayRequest {
+            text: sentence,
+            entry,
+            data_dir: &data,
+            threads: 2,
+            lexicon: None,
+        };
+        let (samples, rate) = render::say(request, DEFAULT_RATE).unwrap();
         f0.push(median_f0(&samples, rate));
     }
     let ratio = f0[0].max(f0[1]) / f0[0].min(f0[1]);
