@@ -1663,32 +1663,18 @@ fn a_megabyte_transcript_scripts_in_bounded_time_and_memory() {
     let work = tempfile::tempdir().unwrap();
     let (input, n) = megabyte_transcript(work.path());
     let output = work.path().join("huge.json");
-    let time = Path::new("/usr/bin/time");
     let started = Instant::now();
-    let ran = if time.exists() {
-        let mut timed = std::process::Command::new(time);
-        timed
-            .args(["-f", "peak-rss-kb=%M"])
-            .arg(env!("CARGO_BIN_EXE_recast"))
-            .args(["script", "--explain"])
+    let (ran, kb) = run_measuring_peak_rss(|cmd| {
+        cmd.args(["script", "--explain"])
             .arg(&input)
             .arg("-o")
             .arg(&output);
-        ok(&mut Command::from_std(timed))
-    } else {
-        ok(recast()
-            .args(["script", "--explain"])
-            .arg(&input)
-            .arg("-o")
-            .arg(&output))
-    };
+    });
+    assert!(ran.success, "{}", ran.stderr);
     let took = started.elapsed();
     assert!(took < Duration::from_secs(30), "{took:?}");
-    if let Some(at) = ran.stderr.find("peak-rss-kb=") {
-        let kb: u64 = ran.stderr[at + 12..].trim().parse().unwrap();
-        eprintln!("1 MB transcript: {took:?}, peak RSS {} MB", kb / 1024);
-        assert!(kb < 512 * 1024, "peak RSS {kb} kB");
-    }
+    eprintln!("1 MB transcript: {took:?}, peak RSS {} MB", kb / 1024);
+    assert!(kb < 512 * 1024, "peak RSS {kb} kB");
     let script = recast::Script::load(&output).unwrap();
     let turns: usize = script.chapters.iter().map(|c| c.turns.len()).sum();
     assert_eq!(turns, n);
@@ -1703,21 +1689,14 @@ fn a_render_too_long_for_a_wav_file_is_refused_up_front() {
     let (input, _) = megabyte_transcript(work.path());
     let episode = work.path().join("huge.wav");
     let data = data_dir_with_own_cache();
-    let mut cmd = std::process::Command::new("/usr/bin/time");
-    let timed = Path::new("/usr/bin/time").exists();
-    if timed {
-        cmd.args(["-f", "peak-rss-kb=%M"])
-            .arg(env!("CARGO_BIN_EXE_recast"));
-    } else {
-        cmd = std::process::Command::new(env!("CARGO_BIN_EXE_recast"));
-    }
-    cmd.env("RECAST_HOME", data.path())
-        .arg("render")
-        .arg(&input)
-        .arg("-o")
-        .arg(&episode)
-        .args(["--rate", "96000"]);
-    let ran = run(&mut Command::from_std(cmd));
+    let (ran, kb) = run_measuring_peak_rss(|cmd| {
+        cmd.env("RECAST_HOME", data.path())
+            .arg("render")
+            .arg(&input)
+            .arg("-o")
+            .arg(&episode)
+            .args(["--rate", "96000"]);
+    });
     assert!(!ran.success);
     assert!(ran.stderr.contains("hours of audio"), "{}", ran.stderr);
     assert!(
@@ -1731,9 +1710,24 @@ fn a_render_too_long_for_a_wav_file_is_refused_up_front() {
         "nothing was synthesised"
     );
     assert_eq!(file_names(work.path()), ["huge.md"]);
-    if let Some(at) = ran.stderr.find("peak-rss-kb=") {
-        let kb: u64 = ran.stderr[at + 12..].trim().parse().unwrap();
-        eprintln!("1 MB render refused, peak RSS {} MB", kb / 1024);
-        assert!(kb < 512 * 1024, "peak RSS {kb} kB");
-    }
+    eprintln!("1 MB render refused, peak RSS {} MB", kb / 1024);
+    assert!(kb < 512 * 1024, "peak RSS {kb} kB");
+}
+
+/// Runs recast (with the arguments `args` adds) under GNU time, which scripts/setup
+/// installs; returns the run, recast's own output first, and its peak RSS in kB.
+fn run_measuring_peak_rss(args: impl FnOnce(&mut std::process::Command)) -> (Ran, u64) {
+    let mut cmd = std::process::Command::new("/usr/bin/time");
+    cmd.args(["-f", "peak-rss-kb=%M"])
+        .arg(env!("CARGO_BIN_EXE_recast"));
+    args(&mut cmd);
+    let ran = run(&mut Command::from_std(cmd));
+    let at = ran.stderr.rfind("peak-rss-kb=").unwrap_or_else(|| {
+        panic!(
+            "GNU time printed no peak RSS (is `time` installed?):\n{}",
+            ran.stderr
+        )
+    });
+    let kb = ran.stderr[at + 12..].trim().parse().unwrap();
+    (ran, kb)
 }
