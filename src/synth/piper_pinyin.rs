@@ -396,7 +396,7 @@ pub use super::FrontEnd;
 /// A Piper (VITS) voice with pinyin phonemes, on its own ONNX Runtime session.
 pub struct PinyinPiperEngine {
     config: PinyinConfig,
-    session: ort::session::Session,
+    session: super::ModelSession,
     /// Whether the model takes a speaker id input (multi-speaker models).
     takes_speaker: bool,
     front_end: FrontEnd,
@@ -500,7 +500,7 @@ impl PinyinPiperEngine {
 
 /// One VITS call, with piper-rs's inputs: `input` i64 [1,T], `input_lengths` i64 [1],
 /// `scales` f32 [3] = noise, length, noise_w, and `sid` i64 [1] when the model has it.
-fn run_model(
+pub fn run_model(
     session: &mut ort::session::Session,
     ids: &[i64],
     scales: [f32; 3],

