@@ -583,6 +583,12 @@ fn voices_command(command: VoicesCommand) -> Result<()> {
                     None => voices::install(entry, &data_dir, &options)?,
                 };
                 eprintln!("installed {} in {}", voice.entry.id, voice.dir.display());
+                // Without ONNX Runtime yet, the first render makes these copies instead.
+                let prepared = recast::synth::init_runtime(&data_dir)
+                    .and_then(|_| recast::synth::prepare_voice(&voice));
+                if let Err(e) = prepared {
+                    eprintln!("note: {e}");
+                }
             }
             Ok(())
         }

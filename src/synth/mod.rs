@@ -5,7 +5,7 @@ use crate::script::VoiceSettings;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, OnceLock};
 
-pub use session::{ModelSession, SharedWeights, open_session};
+pub use session::{ModelSession, SharedWeights, open_session, prepare_voice};
 
 pub mod cache;
 mod layout;
