@@ -922,7 +922,8 @@ fn synthesise_all(
             let (dispatch, failed, model_nanos) = (&dispatch, &failed, &model_nanos);
             scope.spawn(move || {
                 let mut voices = Voices::new(installed, config.threads, lexicon);
-                while let Some(i) = dispatch.take(failed) {
+                while let Some(ticket) = dispatch.take(failed) {
+                    let i = ticket.item;
                     let item = &items[i];
                     let entry = cast
                         .voice_of(item.speaker)
@@ -935,7 +936,7 @@ fn synthesise_all(
                     if result.is_err() {
                         failed.store(true, Ordering::Relaxed);
                     }
-                    dispatch.done(i);
+                    drop(ticket);
                     if tx.send(result).is_err() {
                         break;
                     }
@@ -1014,8 +1015,15 @@ impl Dispatch {
     }
 
     /// The next sentence for a worker, waiting while none fits; `None` when all are handed
-    /// out or `stop` is set.
-    fn take(&self, stop: &std::sync::atomic::AtomicBool) -> Option<usize> {
+    /// out or `stop` is set. Dropping the ticket (done, failed or panicked) frees its budget.
+    fn take(&self, stop: &std::sync::atomic::AtomicBool) -> Option<Ticket<'_>> {
+        self.next(stop).map(|item| Ticket {
+            dispatch: self,
+            item,
+        })
+    }
+
+    fn next(&self, stop: &std::sync::atomic::AtomicBool) -> Option<usize> {
         let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
         loop {
             if stop.load(std::sync::atomic::Ordering::Relaxed) || state.waiting.is_empty() {
@@ -1041,7 +1049,6 @@ impl Dispatch {
         }
     }
 
-    /// A worker is done with sentence `i` (synthesised or failed).
     fn done(&self, i: usize) {
         let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(cost) = state.cost_of.remove(&i) {
@@ -1049,6 +1056,18 @@ impl Dispatch {
         }
         drop(state);
         self.changed.notify_all();
+    }
+}
+
+/// A sentence handed to a worker by [`Dispatch::take`].
+struct Ticket<'a> {
+    dispatch: &'a Dispatch,
+    item: usize,
+}
+
+impl Drop for Ticket<'_> {
+    fn drop(&mut self) {
+        self.dispatch.done(self.item);
     }
 }
 
@@ -1693,26 +1712,30 @@ mod tests {
     #[test]
     fn dispatch_pairs_the_longest_sentence_with_short_ones() {
         use std::sync::atomic::AtomicBool;
-        // Costs by item: item i costs costs[i]; handed out longest first.
+        // Item i costs costs[i]; handed out longest first.
         let costs = [100, 90, 60, 50, 30, 20, 10, 5];
         let order: Vec<usize> = (0..costs.len()).collect();
         let dispatch = Dispatch::new(&order, |i| costs[i], true);
         let stop = AtomicBool::new(false);
+        let item = |ticket: &Option<Ticket>| ticket.as_ref().map(|t| t.item);
         assert_eq!(dispatch.budget, 130);
-        assert_eq!(dispatch.take(&stop), Some(0), "the longest first");
+        let longest = dispatch.take(&stop);
+        assert_eq!(item(&longest), Some(0), "the longest first");
         // 90, 60 and 50 do not fit beside 100 within 130: the longest that does is 30.
-        assert_eq!(dispatch.take(&stop), Some(4));
-        dispatch.done(4);
-        assert_eq!(dispatch.take(&stop), Some(5));
-        dispatch.done(0);
-        dispatch.done(5);
+        let short = dispatch.take(&stop);
+        assert_eq!(item(&short), Some(4));
+        drop(short);
+        let short = dispatch.take(&stop);
+        assert_eq!(item(&short), Some(5));
+        drop((longest, short));
         // With nothing in synthesis, whatever is next goes, whatever it costs.
-        assert_eq!(dispatch.take(&stop), Some(1));
-        assert_eq!(dispatch.take(&stop), Some(6), "90 + 60 > 130; 90 + 10 fits");
+        let long = dispatch.take(&stop);
+        assert_eq!(item(&long), Some(1));
+        let short = dispatch.take(&stop);
+        assert_eq!(item(&short), Some(6), "90 + 60 > 130; 90 + 10 fits");
         stop.store(true, std::sync::atomic::Ordering::Relaxed);
-        assert_eq!(
-            dispatch.take(&stop),
-            None,
+        assert!(
+            dispatch.take(&stop).is_none(),
             "a failed render stops handing out"
         );
     }
@@ -1723,42 +1746,59 @@ mod tests {
         let costs = [100, 90, 10];
         let dispatch = Dispatch::new(&[0, 1, 2], |i| costs[i], false);
         let stop = AtomicBool::new(false);
-        assert_eq!(dispatch.take(&stop), Some(0));
-        std::thread::scope(|scope| {
-            let second = scope.spawn(|| dispatch.take(&stop));
+        let first = dispatch.take(&stop).unwrap();
+        assert_eq!(first.item, 0);
+        let second = std::thread::scope(|scope| {
+            let second = scope.spawn(|| dispatch.take(&stop).map(|t| t.item));
             std::thread::sleep(std::time::Duration::from_millis(50));
             assert!(!second.is_finished(), "90 does not fit beside 100");
-            dispatch.done(0);
-            assert_eq!(second.join().unwrap(), Some(1));
+            drop(first);
+            second.join().unwrap()
         });
-        assert_eq!(dispatch.take(&stop), Some(2), "10 fits beside 90");
-        dispatch.done(1);
-        dispatch.done(2);
-        assert_eq!(dispatch.take(&stop), None, "all handed out");
+        // Item 1 went to the other thread, whose ticket ended with it.
+        assert_eq!(second, Some(1));
+        let third = dispatch.take(&stop).unwrap();
+        assert_eq!(third.item, 2);
+        drop(third);
+        assert!(dispatch.take(&stop).is_none(), "all handed out");
+    }
+
+    #[test]
+    fn a_panicking_worker_frees_its_budget() {
+        use std::sync::atomic::AtomicBool;
+        let costs = [100, 90];
+        let dispatch = Dispatch::new(&[0, 1], |i| costs[i], true);
+        let stop = AtomicBool::new(false);
+        std::thread::scope(|scope| {
+            let worker = scope.spawn(|| {
+                let _ticket = dispatch.take(&stop);
+                panic!("a worker fails badly");
+            });
+            assert!(worker.join().is_err());
+        });
+        assert_eq!(dispatch.take(&stop).map(|t| t.item), Some(1), "no wait");
     }
 
     #[test]
     fn dispatch_hands_every_sentence_out_once_to_many_workers() {
-        use std::sync::atomic::AtomicBool;
+        use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
         let costs: Vec<usize> = (0..200).map(|i| 1 + (i * 37) % 120).collect();
         let mut order: Vec<usize> = (0..costs.len()).collect();
         order.sort_by_key(|&i| std::cmp::Reverse(costs[i]));
         let dispatch = Dispatch::new(&order, |i| costs[i], true);
         let stop = AtomicBool::new(false);
-        let in_flight = std::sync::atomic::AtomicUsize::new(0);
+        let in_flight = AtomicUsize::new(0);
         let taken = std::sync::Mutex::new(Vec::new());
         std::thread::scope(|scope| {
             for _ in 0..4 {
                 scope.spawn(|| {
-                    while let Some(i) = dispatch.take(&stop) {
-                        let now = in_flight
-                            .fetch_add(costs[i], std::sync::atomic::Ordering::SeqCst)
-                            + costs[i];
-                        assert!(now <= dispatch.budget || now == costs[i], "{now} in flight");
+                    while let Some(ticket) = dispatch.take(&stop) {
+                        let cost = costs[ticket.item];
+                        let now = in_flight.fetch_add(cost, SeqCst) + cost;
+                        assert!(now <= dispatch.budget || now == cost, "{now} in flight");
                         std::thread::yield_now();
-                        in_flight.fetch_sub(costs[i], std::sync::atomic::Ordering::SeqCst);
-                        taken.lock().unwrap().push(i);
-                        dispatch.done(i);
+                        in_flight.fetch_sub(cost, SeqCst);
+                        taken.lock().unwrap().push(ticket.item);
                     }
                 });
             }

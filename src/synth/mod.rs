@@ -299,7 +299,9 @@ impl PiperEngine {
             .ok_or_else(|| bad_config("it names no espeak voice".into()))?;
         let model_config: piper_rs::ModelConfig =
             serde_json::from_str(&text).map_err(|e| bad_config(e.to_string()))?;
-        let (session, weights) = open_session(voice, model, threads)?.into_parts();
+        // SAFETY: `weights` is stored in the engine after `piper`, which owns the session,
+        // so it is dropped after it.
+        let (session, weights) = unsafe { open_session(voice, model, threads)?.into_parts() };
         let sample_rate = model_config.audio.sample_rate;
         let speakers = model_config.num_speakers.max(1);
         let inference = model_config.inference.clone();

@@ -1,6 +1,6 @@
-//! ONNX Runtime sessions for every engine: each model is kept beside itself in ONNX
-//! Runtime's own format, whose weights sessions read in place, so that the workers of a
-//! render share one copy of them; and all sessions draw on one memory arena.
+//! ONNX Runtime sessions for every engine: a copy of each model in ONNX Runtime's own
+//! format, kept beside it, whose weights sessions read in place (one copy in memory however
+//! many workers open the model), and one memory arena for all sessions.
 
 use super::SynthError;
 use ort::session::Session;
@@ -24,8 +24,12 @@ pub struct ModelSession {
 pub struct SharedWeights(#[allow(dead_code)] Option<Arc<Vec<u8>>>);
 
 impl ModelSession {
-    /// The session and the bytes it reads; the caller must drop the session first.
-    pub fn into_parts(self) -> (Session, SharedWeights) {
+    /// The session and the bytes it reads, for code that must own a plain `Session`.
+    ///
+    /// # Safety
+    /// The session may read the bytes for as long as it lives: keep the `SharedWeights`
+    /// until the session has been dropped.
+    pub unsafe fn into_parts(self) -> (Session, SharedWeights) {
         (self.session, self.weights)
     }
 
