@@ -269,6 +269,9 @@ fn ort_format_copy(model: &Path) -> std::io::Result<PathBuf> {
         file_name(model),
         std::process::id()
     ));
+    // A folder recast may not write to (a voice installed system-wide) fails here, before
+    // the model is loaded twice to no end.
+    std::fs::File::create(&partial)?;
     let result = save_ort_format(model, &partial)
         .map_err(std::io::Error::other)
         .and_then(|()| std::fs::rename(&partial, &copy));
