@@ -54,6 +54,13 @@ fn sessions_of_one_model_share_one_copy_of_its_weights() {
     // The weights alone are 63 MB; the session's own structures ~13 MB.
     assert!(grown_mb < 30.0, "a second session took {grown_mb:.0} MB");
     assert_eq!(copies_beside(&model), copies, "the copy is made once");
+
+    // Sessions on two threads read a copy in the exported layout, kept beside the other.
+    let threaded = open_session("joe", &model, 2).unwrap();
+    assert!(threaded.shares_weights());
+    let both = copies_beside(&model);
+    assert_eq!(both.len(), 2, "{both:?}");
+    assert!(both.contains(&copies[0]), "{both:?}");
 }
 
 #[test]
