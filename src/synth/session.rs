@@ -79,7 +79,7 @@ pub(super) fn share_one_arena(environment: &ort::environment::Environment) {
         c"initial_chunk_size_bytes".as_ptr(),
         c"max_dead_bytes_per_chunk".as_ptr(),
     ];
-    let values: [usize; 2] = [256 << 20, 1 << 20];
+    let values: [usize; 2] = [first_arena_region(), 1 << 20];
     let mut config = std::ptr::null_mut();
     // SAFETY: two keys and two values, as stated; ONNX Runtime writes the new
     // configuration to `config`, released below.
@@ -104,6 +104,23 @@ pub(super) fn share_one_arena(environment: &ort::environment::Environment) {
     // SAFETY: the status was just returned by ONNX Runtime and is consumed once here.
     if unsafe { ort::Error::result_from_status(status) }.is_ok() {
         SHARED_ARENA.store(true, Ordering::Relaxed);
+    }
+}
+
+/// 256 MB, or a quarter of the memory available if that is less: where the kernel counts
+/// address space against a commit limit, the region must not take what others need.
+fn first_arena_region() -> usize {
+    const PREFERRED: usize = 256 << 20;
+    let available_kb = std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|info| {
+            info.lines()
+                .find_map(|l| l.strip_prefix("MemAvailable:"))
+                .and_then(|v| v.split_whitespace().next()?.parse::<usize>().ok())
+        });
+    match available_kb {
+        Some(kb) => PREFERRED.min(kb * 1024 / 4).max(1 << 20),
+        None => PREFERRED,
     }
 }
 
