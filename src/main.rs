@@ -314,10 +314,7 @@ fn run(cli: Cli) -> Result<()> {
                 print_summary(&summary);
             }
             if let Some(first_audio) = summary.first_audio {
-                eprintln!(
-                    "first audio reached the player {} ms after start",
-                    first_audio.as_millis()
-                );
+                report_first_audio(first_audio);
             }
             Ok(())
         }
@@ -390,11 +387,7 @@ fn run(cli: Cli) -> Result<()> {
                 lexicon: lexicon.as_deref(),
             };
             let Some(path) = output else {
-                let first_audio = render::say_and_play(request)?;
-                eprintln!(
-                    "first audio reached the player {} ms after start",
-                    first_audio.as_millis()
-                );
+                report_first_audio(render::say_and_play(request)?);
                 return Ok(());
             };
             let (samples, rate) = render::say(request, render::DEFAULT_RATE)?;
@@ -584,9 +577,7 @@ fn voices_command(command: VoicesCommand) -> Result<()> {
                 };
                 eprintln!("installed {} in {}", voice.entry.id, voice.dir.display());
                 // Without ONNX Runtime yet, the first render makes these copies instead.
-                let prepared = recast::synth::init_runtime(&data_dir)
-                    .and_then(|_| recast::synth::prepare_voice(&voice));
-                if let Err(e) = prepared {
+                if let Err(e) = recast::synth::prepare_voice(&data_dir, &voice) {
                     eprintln!("note: {e}");
                 }
             }
@@ -618,6 +609,14 @@ fn remove_temp_files_when_interrupted(dirs: Vec<PathBuf>) -> anyhow::Result<()> 
         }
     });
     Ok(())
+}
+
+/// The line benchmarks read to time a live preview.
+fn report_first_audio(after: std::time::Duration) {
+    eprintln!(
+        "first audio reached the player {} ms after start",
+        after.as_millis()
+    );
 }
 
 fn print_summary(summary: &render::RenderSummary) {

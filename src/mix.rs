@@ -212,13 +212,9 @@ impl LimitedLevels {
         self.after.add(speaker, &limited)
     }
 
-    /// The speakers' gains, each raised by what limiting took off them.
-    pub fn gains(&self, target: f64) -> HashMap<String, f32> {
-        Self::combined_gains(&[self], target)
-    }
-
-    /// [`LimitedLevels::gains`] over measurements split into parts, all made with the same
-    /// starting gains.
+    /// The speakers' gains, each raised by what limiting took off them, over measurements
+    /// split into parts (measured on several threads), all made with the same starting
+    /// gains.
     pub fn combined_gains(parts: &[&LimitedLevels], target: f64) -> HashMap<String, f32> {
         let Some(first) = parts.first() else {
             return HashMap::new();
@@ -854,7 +850,11 @@ mod tests {
         let mut passes = Vec::new();
         let result = master(assembled, &target, &mut |gain, ceiling| {
             let mut out = speech.iter().map(|s| s * gain).collect::<Vec<f32>>();
-            limit(&mut out, db_to_gain(ceiling), frames(rate, 5));
+            limit(
+                &mut out,
+                db_to_gain(ceiling),
+                frames(rate, LIMITER_RADIUS_MS),
+            );
             let (lufs, peak) = measure(&out, rate).unwrap();
             passes.push(lufs);
             Ok(Mastered {
@@ -931,7 +931,7 @@ mod tests {
         let mut limited = LimitedLevels::new(rate, before.clone(), &target);
         limited.add("smooth", &smooth).unwrap();
         limited.add("peaky", &peaky).unwrap();
-        let after = limited.gains(target.integrated_lufs);
+        let after = LimitedLevels::combined_gains(&[&limited], target.integrated_lufs);
         let spread = |gains: &HashMap<String, f32>| {
             let loudness = |name: &str, samples: &[f32]| {
                 let mut out: Vec<f32> = samples.iter().map(|s| s * gains[name]).collect();

@@ -901,15 +901,12 @@ fn synthesise_all(
     } = *work;
     // A sentence said twice (a repeated line, a chapter read again) is synthesised once.
     let mut seen = std::collections::HashSet::new();
-    let mut missing: Vec<usize> = (0..items.len())
+    let missing: Vec<usize> = (0..items.len())
         .filter(|&i| seen.insert(&keys[i]) && cache.get(&keys[i], config.rate).is_none())
         .collect();
+    bar.inc((items.len() - missing.len()) as u64);
     // Longest first, so that the workers run out of work together instead of one finishing
     // a long sentence alone at the end; a preview needs them in episode order.
-    if !config.play {
-        missing.sort_by_key(|&i| std::cmp::Reverse(items[i].text.chars().count()));
-    }
-    bar.inc((items.len() - missing.len()) as u64);
     let dispatch = Dispatch::new(&missing, |i| items[i].text.chars().count(), !config.play);
     let failed = AtomicBool::new(false);
     let model_nanos = AtomicU64::new(0);
@@ -969,8 +966,9 @@ fn synthesise_all(
     Ok((synthesised, share))
 }
 
-/// Hands sentences to synthesis workers in the order given, holding back any that would
-/// take the text in synthesis at once past a budget (unless nothing else is in synthesis).
+/// Hands sentences to synthesis workers, longest first or in the order given, holding back
+/// any that would take the text in synthesis at once past a budget (unless nothing else is
+/// in synthesis).
 ///
 /// A session's working memory grows with the sentence: ~110 MB for a 6 s English sentence
 /// with a Piper medium voice. Two workers on the two longest sentences needed twice that;
@@ -981,15 +979,14 @@ struct Dispatch {
     changed: std::sync::Condvar,
     /// Characters of text in synthesis at once (a proxy for audio length, and so memory).
     budget: usize,
-    /// Whether a sentence may be taken before earlier ones that do not fit yet.
-    skip_ahead: bool,
+    /// Longest first, and a sentence may go before longer ones that do not fit yet.
+    longest_first: bool,
 }
 
 struct DispatchState {
     /// Sentences not handed out yet, as (item, cost).
     waiting: std::collections::VecDeque<(usize, usize)>,
     in_flight: usize,
-    cost_of: std::collections::HashMap<usize, usize>,
 }
 
 /// The budget, as a multiple of the longest sentence's cost. Measured on the 67-sentence
@@ -999,32 +996,26 @@ struct DispatchState {
 const DISPATCH_BUDGET: f64 = 1.3;
 
 impl Dispatch {
-    fn new(order: &[usize], cost: impl Fn(usize) -> usize, skip_ahead: bool) -> Self {
-        let waiting: std::collections::VecDeque<(usize, usize)> =
-            order.iter().map(|&i| (i, cost(i).max(1))).collect();
+    fn new(items: &[usize], cost: impl Fn(usize) -> usize, longest_first: bool) -> Self {
+        let mut waiting: Vec<(usize, usize)> = items.iter().map(|&i| (i, cost(i).max(1))).collect();
+        if longest_first {
+            waiting.sort_by_key(|&(_, cost)| std::cmp::Reverse(cost));
+        }
         let longest = waiting.iter().map(|&(_, c)| c).max().unwrap_or(1);
         Self {
             budget: (longest as f64 * DISPATCH_BUDGET).ceil() as usize,
             state: std::sync::Mutex::new(DispatchState {
-                waiting,
+                waiting: waiting.into(),
                 in_flight: 0,
-                cost_of: std::collections::HashMap::new(),
             }),
             changed: std::sync::Condvar::new(),
-            skip_ahead,
+            longest_first,
         }
     }
 
     /// The next sentence for a worker, waiting while none fits; `None` when all are handed
     /// out or `stop` is set. Dropping the ticket (done, failed or panicked) frees its budget.
     fn take(&self, stop: &std::sync::atomic::AtomicBool) -> Option<Ticket<'_>> {
-        self.next(stop).map(|item| Ticket {
-            dispatch: self,
-            item,
-        })
-    }
-
-    fn next(&self, stop: &std::sync::atomic::AtomicBool) -> Option<usize> {
         let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
         loop {
             if stop.load(std::sync::atomic::Ordering::Relaxed) || state.waiting.is_empty() {
@@ -1033,7 +1024,7 @@ impl Dispatch {
             let room = self.budget.saturating_sub(state.in_flight);
             let fits = if state.in_flight == 0 {
                 Some(0)
-            } else if self.skip_ahead {
+            } else if self.longest_first {
                 state.waiting.iter().position(|&(_, cost)| cost <= room)
             } else {
                 state
@@ -1041,20 +1032,21 @@ impl Dispatch {
                     .front()
                     .and_then(|&(_, cost)| (cost <= room).then_some(0))
             };
-            if let Some((i, cost)) = fits.and_then(|at| state.waiting.remove(at)) {
+            if let Some((item, cost)) = fits.and_then(|at| state.waiting.remove(at)) {
                 state.in_flight += cost;
-                state.cost_of.insert(i, cost);
-                return Some(i);
+                return Some(Ticket {
+                    dispatch: self,
+                    item,
+                    cost,
+                });
             }
             state = self.changed.wait(state).unwrap_or_else(|e| e.into_inner());
         }
     }
 
-    fn done(&self, i: usize) {
+    fn done(&self, cost: usize) {
         let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(cost) = state.cost_of.remove(&i) {
-            state.in_flight -= cost;
-        }
+        state.in_flight -= cost;
         drop(state);
         self.changed.notify_all();
     }
@@ -1064,11 +1056,12 @@ impl Dispatch {
 struct Ticket<'a> {
     dispatch: &'a Dispatch,
     item: usize,
+    cost: usize,
 }
 
 impl Drop for Ticket<'_> {
     fn drop(&mut self) {
-        self.dispatch.done(self.item);
+        self.dispatch.done(self.cost);
     }
 }
 
@@ -1713,10 +1706,9 @@ mod tests {
     #[test]
     fn dispatch_pairs_the_longest_sentence_with_short_ones() {
         use std::sync::atomic::AtomicBool;
-        // Item i costs costs[i]; handed out longest first.
+        // Item i costs costs[i]; given shuffled, handed out longest first.
         let costs = [100, 90, 60, 50, 30, 20, 10, 5];
-        let order: Vec<usize> = (0..costs.len()).collect();
-        let dispatch = Dispatch::new(&order, |i| costs[i], true);
+        let dispatch = Dispatch::new(&[5, 0, 7, 2, 4, 1, 6, 3], |i| costs[i], true);
         let stop = AtomicBool::new(false);
         let item = |ticket: &Option<Ticket>| ticket.as_ref().map(|t| t.item);
         assert_eq!(dispatch.budget, 130);
@@ -1784,9 +1776,8 @@ mod tests {
     fn dispatch_hands_every_sentence_out_once_to_many_workers() {
         use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
         let costs: Vec<usize> = (0..200).map(|i| 1 + (i * 37) % 120).collect();
-        let mut order: Vec<usize> = (0..costs.len()).collect();
-        order.sort_by_key(|&i| std::cmp::Reverse(costs[i]));
-        let dispatch = Dispatch::new(&order, |i| costs[i], true);
+        let items: Vec<usize> = (0..costs.len()).collect();
+        let dispatch = Dispatch::new(&items, |i| costs[i], true);
         let stop = AtomicBool::new(false);
         let in_flight = AtomicUsize::new(0);
         let taken = std::sync::Mutex::new(Vec::new());

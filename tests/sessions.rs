@@ -69,6 +69,19 @@ fn the_copy_speaks_exactly_as_the_model() {
     let (_dir, model) = fresh_model();
     let mut copied = open_session("joe", &model, 1).unwrap();
     assert!(copied.shares_weights());
+    // The single-threaded copy must be the rewritten one, not the exported layout under
+    // another name, or this test would compare the model with itself.
+    let blocked = copies_beside(&model);
+    drop(open_session("joe", &model, 2).unwrap());
+    let both = copies_beside(&model);
+    let exported: Vec<&String> = both.iter().filter(|n| !blocked.contains(n)).collect();
+    assert_eq!((blocked.len(), exported.len()), (1, 1), "{both:?}");
+    let dir = model.parent().unwrap();
+    assert_ne!(
+        std::fs::read(dir.join(&blocked[0])).unwrap(),
+        std::fs::read(dir.join(exported[0])).unwrap(),
+        "the decoder was not rewritten"
+    );
     let mut original = ort::session::Session::builder()
         .unwrap()
         .commit_from_file(&model)

@@ -201,9 +201,13 @@ pub fn open_session(voice: &str, path: &Path, threads: usize) -> Result<ModelSes
 }
 
 /// Makes the ORT-format copies of an installed voice's models now (as `voices install`
-/// does), so that its first render neither waits for them (~1.5 s for a Piper medium
-/// voice) nor holds the model twice while making them. `init_runtime` must have succeeded.
-pub fn prepare_voice(voice: &crate::voices::InstalledVoice) -> Result<(), SynthError> {
+/// does), so that its first render neither waits for them nor holds the model twice while
+/// making them. Loads ONNX Runtime from `data_dir` first if needed.
+pub fn prepare_voice(
+    data_dir: &Path,
+    voice: &crate::voices::InstalledVoice,
+) -> Result<(), SynthError> {
+    super::init_runtime(data_dir)?;
     for model in std::iter::once(&voice.model).chain(&voice.vocoder) {
         for layout in [Layout::Blocked, Layout::AsExported] {
             ort_format_copy(model, layout).map_err(|e| SynthError::ModelLoad {
@@ -269,27 +273,34 @@ fn ort_copy_path(model: &Path, layout: Layout) -> std::io::Result<PathBuf> {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_nanos())
         .unwrap_or(0);
-    // A copy optimised for this machine's vector units must not serve another machine
-    // that shares the data folder.
-    let cpu = std::fs::read_to_string("/proc/cpuinfo")
-        .ok()
-        .and_then(|info| {
-            let field = |key: &str| {
-                info.lines()
-                    .find(|l| l.starts_with(key))
-                    .map(|l| l.to_string())
-            };
-            Some(format!("{}{}", field("model name")?, field("flags")?))
-        })
-        .unwrap_or_default();
     let stamp = format!(
-        "{}:{modified}:{}:{COPY_REVISION}:{layout:?}:{cpu}",
+        "{}:{modified}:{}:{COPY_REVISION}:{layout:?}:{}",
         meta.len(),
-        super::runtime_tag()
+        super::runtime_tag(),
+        cpu_identity()
     );
     let digest = hex::encode(sha2::Sha256::digest(stamp.as_bytes()));
     let name = file_name(model);
     Ok(model.with_file_name(format!("{name}.{}.ort", &digest[..16])))
+}
+
+/// The CPU's model and feature flags, read once per process: a copy optimised for this
+/// machine's vector units must not serve another machine that shares the data folder.
+fn cpu_identity() -> &'static str {
+    static IDENTITY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    IDENTITY.get_or_init(|| {
+        std::fs::read_to_string("/proc/cpuinfo")
+            .ok()
+            .and_then(|info| {
+                let field = |key: &str| {
+                    info.lines()
+                        .find(|l| l.starts_with(key))
+                        .map(|l| l.to_string())
+                };
+                Some(format!("{}{}", field("model name")?, field("flags")?))
+            })
+            .unwrap_or_default()
+    })
 }
 
 fn file_name(path: &Path) -> String {
