@@ -9,6 +9,7 @@ pub mod mix;
 pub mod output;
 pub mod play;
 pub mod render;
+pub mod report;
 pub mod script;
 pub mod synth;
 pub mod text;
