@@ -16,5 +16,12 @@ pub mod text;
 pub mod transcript;
 pub mod voices;
 
+// The cache and the render's intermediate track store f32 samples as their bytes in
+// memory, in formats defined as little-endian.
+const _: () = assert!(
+    cfg!(target_endian = "little"),
+    "recast's raw sample files are little-endian"
+);
+
 pub use render::{RenderConfig, RenderSummary, render};
 pub use script::Script;

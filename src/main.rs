@@ -216,10 +216,21 @@ enum Format {
 }
 
 fn main() {
+    point_espeak_at_its_data();
     let cli = Cli::parse();
     if let Err(error) = run(cli) {
         eprintln!("error: {}", error_chain(&error));
         std::process::exit(1);
+    }
+}
+
+/// espeak-rs reads its data folder from an environment variable only, and setting one is
+/// sound only while the process has a single thread: now, before anything has started.
+fn point_espeak_at_its_data() {
+    if let Ok(data_dir) = voices::data_dir() {
+        // SAFETY: nothing has started a thread yet (this is the first call in `main`).
+        // A failure is reported by the voice that needs espeak-ng, when it loads.
+        let _ = unsafe { recast::synth::runtime::point_espeak_at_data(&data_dir) };
     }
 }
 

@@ -263,10 +263,7 @@ pub struct RawFile<W: std::io::Write>(pub W);
 
 impl<W: std::io::Write> Sink for RawFile<W> {
     fn write(&mut self, samples: &[f32]) -> std::io::Result<()> {
-        for s in samples {
-            self.0.write_all(&s.to_le_bytes())?;
-        }
-        Ok(())
+        self.0.write_all(bytemuck::cast_slice(samples))
     }
 }
 

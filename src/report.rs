@@ -65,4 +65,23 @@ pub(crate) mod recording {
             self.push("finish".to_string());
         }
     }
+
+    #[test]
+    fn a_recording_keeps_what_it_was_told_in_order() {
+        let recording = Recording::default();
+        let reporter: &dyn Reporter = &recording;
+        reporter.start("sentences", Some(2));
+        reporter.advance(1, Some("你好"));
+        reporter.warning("careful");
+        reporter.finish();
+        assert_eq!(
+            recording.lines(),
+            [
+                "start: sentences (Some(2))",
+                "advance: 1 你好",
+                "warning: careful",
+                "finish"
+            ]
+        );
+    }
 }

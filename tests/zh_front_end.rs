@@ -183,30 +183,41 @@ fn fixture_accuracy_with_the_builtin_lexicon() {
     );
 }
 
+/// What each source of readings adds, on the same sentences: the word lists must each earn
+/// their place. Measured when this was written: characters and rules alone 93.5% of the
+/// syllables right, pypinyin's phrase dictionary alone 97.4%, both with the built-in lexicon
+/// 99.9%.
 #[test]
 fn fixture_accuracy_of_other_configurations() {
     let cases = cases();
-    let chars_only = Lexicon::builtin().without_builtin_words();
-    report(
-        "characters and rules only (no word lists)",
-        &score(&chars_only, &cases, false),
-    );
-    let Some(path) = phrase_dictionary() else {
-        println!("phrase dictionary not installed: set RECAST_ZH_PHRASES to measure it");
-        return;
+    let accuracy = |lexicon: &Lexicon, name: &str, verbose: bool| {
+        let per = score(lexicon, &cases, verbose);
+        report(name, &per);
+        per.last().expect("total").1.syllable_accuracy()
     };
+    let chars_only = accuracy(
+        &Lexicon::builtin().without_builtin_words(),
+        "characters and rules only (no word lists)",
+        false,
+    );
+    let path = phrase_dictionary()
+        .expect("pypinyin's phrase dictionary is not installed: run scripts/setup, or set RECAST_ZH_PHRASES");
     let mut phrases_only = Lexicon::builtin().without_builtin_words();
     phrases_only.add_phrase_dictionary(&path).expect("phrases");
-    report(
-        "phrase dictionary only",
-        &score(&phrases_only, &cases, false),
-    );
+    let phrases_only = accuracy(&phrases_only, "phrase dictionary only", false);
     let mut both = Lexicon::builtin();
     both.add_phrase_dictionary(&path).expect("phrases");
     println!("mismatches with built-in lexicon + phrase dictionary:");
-    report(
-        "built-in lexicon + phrase dictionary",
-        &score(&both, &cases, true),
+    let both = accuracy(&both, "built-in lexicon + phrase dictionary", true);
+    let builtin_only = accuracy(builtin(), "built-in lexicon (no phrase dictionary)", false);
+    assert!(chars_only >= 0.90, "characters only: {chars_only:.3}");
+    assert!(
+        phrases_only > chars_only + 0.02,
+        "the phrase dictionary adds too little: {chars_only:.3} -> {phrases_only:.3}"
+    );
+    assert!(
+        both >= builtin_only && both >= 0.98,
+        "the phrase dictionary must not undo the built-in lexicon: {builtin_only:.3} -> {both:.3}"
     );
 }
 

@@ -5,7 +5,11 @@
 //! digests of the model files, the effective voice settings, the text, the output rate and
 //! the version of the preparation steps. Entries are written to a temporary file and
 //! renamed, so a killed render never leaves a half-written entry; an entry that does not
-//! read back whole is treated as missing and removed.
+//! read back whole is treated as missing and removed, while one that cannot be read at all
+//! (a permission or disk error) is reported and kept.
+//!
+//! Samples are stored as the machine's own f32 bytes, which are little-endian on every
+//! machine recast builds for (checked at compile time in `lib.rs`).
 
 use sha2::{Digest, Sha256};
 use std::fs::File;
@@ -24,6 +28,33 @@ pub enum CacheError {
         path: PathBuf,
         source: std::io::Error,
     },
+    #[error(
+        "cannot read the cached sentence {path}: {source}; check its permissions and the disk, \
+         or render with --no-cache"
+    )]
+    Unreadable {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+}
+
+/// Why an entry could not be used.
+#[derive(Debug)]
+enum EntryProblem {
+    /// Its bytes are not a whole entry for this rate: it is made again.
+    Damaged,
+    /// Reading it failed: the file may be fine, so it stays.
+    Unreadable(std::io::Error),
+}
+
+impl From<std::io::Error> for EntryProblem {
+    fn from(error: std::io::Error) -> Self {
+        match error.kind() {
+            // A file cut short by a crash or a full disk.
+            std::io::ErrorKind::UnexpectedEof => EntryProblem::Damaged,
+            _ => EntryProblem::Unreadable(error),
+        }
+    }
 }
 
 /// Builds a cache key from the parts that determine a sentence's audio.
@@ -80,25 +111,35 @@ impl Cache {
         self.dir.join(shard).join(format!("{key}.pcm"))
     }
 
-    /// The cached samples for `key` at `rate`, if present and whole. Reading an entry marks
-    /// it as recently used, for pruning.
-    pub fn get(&self, key: &str, rate: u32) -> Option<Vec<f32>> {
+    /// The cached samples for `key` at `rate`, if present and whole; a damaged entry is
+    /// removed and counts as missing. Reading an entry marks it as recently used, for
+    /// pruning.
+    pub fn lookup(&self, key: &str, rate: u32) -> Result<Option<Vec<f32>>, CacheError> {
         let path = self.path(key);
-        let file = File::open(&path).ok()?;
+        let file = match File::open(&path) {
+            Ok(file) => file,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(source) => return Err(CacheError::Unreadable { path, source }),
+        };
         match read_entry(BufReader::new(file), rate) {
-            Some(samples) => {
+            Ok(samples) => {
                 let _ = File::options()
                     .append(true)
                     .open(&path)
                     .and_then(|f| f.set_modified(SystemTime::now()));
-                Some(samples)
+                Ok(Some(samples))
             }
-            None => {
-                // Damaged (or from another rate): drop it so it is made again.
+            Err(EntryProblem::Damaged) => {
                 let _ = std::fs::remove_file(&path);
-                None
+                Ok(None)
             }
+            Err(EntryProblem::Unreadable(source)) => Err(CacheError::Unreadable { path, source }),
         }
+    }
+
+    /// [`Cache::lookup`] for callers to whom an unreadable entry is as good as a missing one.
+    pub fn get(&self, key: &str, rate: u32) -> Option<Vec<f32>> {
+        self.lookup(key, rate).ok().flatten()
     }
 
     /// Stores `samples` under `key`, atomically.
@@ -120,9 +161,7 @@ impl Cache {
             out.write_all(&rate.to_le_bytes()).map_err(io)?;
             out.write_all(&(samples.len() as u64).to_le_bytes())
                 .map_err(io)?;
-            for s in samples {
-                out.write_all(&s.to_le_bytes()).map_err(io)?;
-            }
+            out.write_all(bytemuck::cast_slice(samples)).map_err(io)?;
             out.flush().map_err(io)?;
         }
         tmp.persist(&path).map_err(|e| io(e.error))?;
@@ -196,24 +235,22 @@ impl Cache {
     }
 }
 
-fn read_entry(mut reader: impl Read, rate: u32) -> Option<Vec<f32>> {
+fn read_entry(mut reader: impl Read, rate: u32) -> Result<Vec<f32>, EntryProblem> {
     let mut header = [0u8; 16];
-    reader.read_exact(&mut header).ok()?;
-    if &header[0..4] != MAGIC || u32::from_le_bytes(header[4..8].try_into().ok()?) != rate {
-        return None;
+    reader.read_exact(&mut header)?;
+    let (magic, rest) = header.split_at(4);
+    let (entry_rate, count) = rest.split_at(4);
+    let entry_rate = u32::from_le_bytes(entry_rate.try_into().expect("4 bytes"));
+    if magic != MAGIC || entry_rate != rate {
+        return Err(EntryProblem::Damaged);
     }
-    let count = u64::from_le_bytes(header[8..16].try_into().ok()?) as usize;
+    let count = u64::from_le_bytes(count.try_into().expect("8 bytes"));
     let mut bytes = Vec::new();
-    reader.read_to_end(&mut bytes).ok()?;
-    if bytes.len() != count.checked_mul(4)? {
-        return None;
+    reader.read_to_end(&mut bytes)?;
+    if bytes.len() as u64 != count.saturating_mul(4) {
+        return Err(EntryProblem::Damaged);
     }
-    Some(
-        bytes
-            .chunks_exact(4)
-            .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-            .collect(),
-    )
+    Ok(bytemuck::pod_collect_to_vec(&bytes))
 }
 
 /// Parses sizes such as `500M`, `2G`, `750k`, `1048576` (bytes; binary multiples).
@@ -277,6 +314,38 @@ mod tests {
             .unwrap();
         assert!(cache.get(&key, 24000).is_none());
         assert!(!path.exists());
+    }
+
+    /// A reader that fails as a file without read permission does.
+    struct Forbidden;
+
+    impl Read for Forbidden {
+        fn read(&mut self, _: &mut [u8]) -> std::io::Result<usize> {
+            Err(std::io::ErrorKind::PermissionDenied.into())
+        }
+    }
+
+    #[test]
+    fn an_entry_that_cannot_be_read_is_not_called_damaged() {
+        assert!(matches!(
+            read_entry(Forbidden, 24000),
+            Err(EntryProblem::Unreadable(e)) if e.kind() == std::io::ErrorKind::PermissionDenied
+        ));
+        assert!(matches!(
+            read_entry(&b"RCS1"[..], 24000),
+            Err(EntryProblem::Damaged)
+        ));
+        // An entry the cache cannot read is reported, and left where it is.
+        let dir = tempfile::tempdir().unwrap();
+        let cache = Cache::new(dir.path());
+        let key = KeyBuilder::new("t").finish();
+        let path = cache.path(&key);
+        std::fs::create_dir_all(&path).unwrap();
+        match cache.lookup(&key, 24000) {
+            Err(CacheError::Unreadable { path: named, .. }) => assert_eq!(named, path),
+            other => panic!("expected an unreadable entry, got {other:?}"),
+        }
+        assert!(path.exists());
     }
 
     #[test]

@@ -276,7 +276,7 @@ fn ort_copy_path(model: &Path, layout: Layout) -> std::io::Result<PathBuf> {
     let stamp = format!(
         "{}:{modified}:{}:{COPY_REVISION}:{layout:?}:{}",
         meta.len(),
-        super::runtime_tag(),
+        super::runtime::runtime_tag(),
         cpu_identity()
     );
     let digest = hex::encode(sha2::Sha256::digest(stamp.as_bytes()));

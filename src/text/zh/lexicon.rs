@@ -90,6 +90,19 @@ pub struct Lexicon {
     segmenter: Arc<Jieba>,
     /// Whether the segmenter is the shared one (no user words added).
     shared_segmenter: bool,
+    /// A digest of each source this lexicon was built from, in order: what a cache of
+    /// audio read with it must be keyed on.
+    sources: Vec<[u8; 32]>,
+}
+
+fn source_digest(parts: &[&[u8]]) -> [u8; 32] {
+    use sha2::Digest;
+    let mut hasher = sha2::Sha256::new();
+    for part in parts {
+        hasher.update((part.len() as u64).to_le_bytes());
+        hasher.update(part);
+    }
+    hasher.finalize().into()
 }
 
 impl fmt::Debug for Lexicon {
@@ -142,6 +155,7 @@ impl Lexicon {
             phrases: None,
             segmenter: shared_segmenter().clone(),
             shared_segmenter: true,
+            sources: vec![source_digest(&[b"builtin", BUILTIN.as_bytes()])],
         };
         for (key, entry) in builtin_entries() {
             lexicon.insert_entry(key, entry.clone());
@@ -162,7 +176,17 @@ impl Lexicon {
             .max()
             .unwrap_or(1);
         self.segmenter = PLAIN.get_or_init(|| Arc::new(Jieba::new())).clone();
+        self.sources
+            .push(source_digest(&[b"without builtin words"]));
         self
+    }
+
+    /// A digest of everything this lexicon was built from (the built-in entries, the phrase
+    /// dictionary, user files and entries, in order): two lexicons with the same digest read
+    /// every text alike, so audio made with one can be reused with the other.
+    pub fn digest(&self) -> String {
+        let parts: Vec<&[u8]> = self.sources.iter().map(|d| &d[..]).collect();
+        hex::encode(source_digest(&parts))
     }
 
     /// The built-in lexicon plus a user lexicon file.
@@ -191,6 +215,8 @@ impl Lexicon {
             path: path.to_path_buf(),
             source,
         })?;
+        self.sources
+            .push(source_digest(&[b"user file", text.as_bytes()]));
         let source = Source::User(path.to_path_buf());
         let entries = if path.extension().is_some_and(|e| e == "toml") {
             parse_toml(&text, path, &source)?
@@ -221,6 +247,11 @@ impl Lexicon {
             reading: parse_reading(key, reading)?,
             source: Source::User(PathBuf::new()),
         };
+        self.sources.push(source_digest(&[
+            b"entry",
+            key.as_bytes(),
+            reading.as_bytes(),
+        ]));
         if key.chars().count() > 1 && key.chars().all(is_han) {
             let mut jieba: Jieba = (*self.segmenter).clone();
             jieba.add_word(key, None, None);
@@ -238,6 +269,8 @@ impl Lexicon {
             path: path.to_path_buf(),
             source,
         })?;
+        self.sources
+            .push(source_digest(&[b"phrase dictionary", text.as_bytes()]));
         let raw: HashMap<String, Vec<Vec<String>>> =
             serde_json::from_str(&text).map_err(|e| LexiconError::Syntax {
                 path: path.to_path_buf(),
@@ -549,6 +582,38 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("missing.toml"), "{err}");
+    }
+
+    #[test]
+    fn the_digest_covers_every_source() {
+        let dir = tempfile::tempdir().unwrap();
+        let base = Lexicon::builtin().digest();
+        assert_eq!(base, Lexicon::builtin().digest());
+        // The phrase dictionary: a changed one changes the digest.
+        let phrases = dir.path().join("phrases_dict.json");
+        std::fs::write(&phrases, r#"{"银行": [["yín"], ["háng"]]}"#).unwrap();
+        let mut with_phrases = Lexicon::builtin();
+        with_phrases.add_phrase_dictionary(&phrases).unwrap();
+        assert_ne!(with_phrases.digest(), base);
+        std::fs::write(&phrases, r#"{"银行": [["yín"], ["xíng"]]}"#).unwrap();
+        let mut changed = Lexicon::builtin();
+        changed.add_phrase_dictionary(&phrases).unwrap();
+        assert_ne!(changed.digest(), with_phrases.digest());
+        // A user file and a single entry.
+        let user = dir.path().join("user.txt");
+        std::fs::write(&user, "重庆 = chong2 qing4\n").unwrap();
+        let mut with_user = Lexicon::builtin();
+        with_user.add_file(&user).unwrap();
+        assert_ne!(with_user.digest(), base);
+        let mut with_entry = Lexicon::builtin();
+        with_entry.insert("重庆", "chong2 qing4").unwrap();
+        assert_ne!(with_entry.digest(), base);
+        assert_ne!(with_entry.digest(), with_user.digest());
+        // The built-in entries themselves are part of it.
+        assert_eq!(
+            Lexicon::builtin().sources[0],
+            source_digest(&[b"builtin", BUILTIN.as_bytes()])
+        );
     }
 
     #[test]

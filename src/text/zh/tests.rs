@@ -237,26 +237,3 @@ fn explain_lists_sources_and_sandhi() {
     assert!(text.contains("sandhi:     你好 ni3→ni2"), "{text}");
     assert!(!text.contains("skipped"), "{text}");
 }
-
-/// For development: `ZH_TRY=file [ZH_PHRASES=phrases_dict.json] cargo test --lib
-/// text::zh::tests::try_sentences -- --ignored --nocapture` explains every line of `file`.
-#[test]
-#[ignore]
-fn try_sentences() {
-    let Ok(path) = std::env::var("ZH_TRY") else {
-        return;
-    };
-    let mut lexicon = Lexicon::builtin();
-    if let Ok(p) = std::env::var("ZH_PHRASES") {
-        lexicon
-            .add_phrase_dictionary(std::path::Path::new(&p))
-            .unwrap();
-    }
-    let text = std::fs::read_to_string(path).unwrap();
-    for line in text.lines().filter(|l| !l.trim().is_empty()) {
-        println!(
-            "{line}\n{}",
-            explain(line, &lexicon, &ReadOptions::default())
-        );
-    }
-}

@@ -28,8 +28,8 @@
 /// with (bump when the output changes).
 pub const VERSION: &str = "piper-pinyin-1";
 
-use super::{Audio, Engine, SynthError, pitch_factor};
 use crate::script::VoiceSettings;
+use crate::synth::{Audio, Engine, SynthError, pitch_factor};
 use crate::text::phonetic::{Break, PhoneticSentence, Unit};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -391,12 +391,12 @@ pub fn ids_for(sentence: &PhoneticSentence, config: &PinyinConfig) -> Result<Vec
     ids_for_symbols(&symbols, config).map_err(phonemize_error)
 }
 
-pub use super::FrontEnd;
+pub use crate::synth::FrontEnd;
 
 /// A Piper (VITS) voice with pinyin phonemes, on its own ONNX Runtime session.
 pub struct PinyinPiperEngine {
     config: PinyinConfig,
-    session: super::ModelSession,
+    session: crate::synth::ModelSession,
     /// Whether the model takes a speaker id input (multi-speaker models).
     takes_speaker: bool,
     front_end: FrontEnd,
@@ -419,7 +419,7 @@ impl PinyinPiperEngine {
             path: PathBuf::from(model),
             reason,
         };
-        let session = super::open_session(voice, model, threads)?;
+        let session = crate::synth::open_session(voice, model, threads)?;
         let names: Vec<&str> = session.inputs().iter().map(|i| i.name()).collect();
         for needed in ["input", "input_lengths", "scales"] {
             if !names.contains(&needed) {

@@ -1,0 +1,6 @@
+//! Piper voices: VITS models read with espeak-ng phonemes or with pinyin symbols.
+
+mod espeak;
+pub mod pinyin;
+
+pub use espeak::PiperEngine;
