@@ -303,6 +303,9 @@ fn run(cli: Cli) -> Result<()> {
             let progress = RenderProgress::new(quiet);
             let summary = render::render(&config, &progress)?;
             if !quiet {
+                for warning in progress.take_warnings() {
+                    eprintln!("warning: {warning}");
+                }
                 print_summary(&summary);
             }
             if let Some(first_audio) = summary.first_audio {
@@ -666,10 +669,12 @@ fn print_summary(summary: &render::RenderSummary) {
 }
 
 /// A render's progress on the terminal: a bar of sentences on standard error when it is a
-/// terminal, and the render's warnings; nothing with --quiet.
+/// terminal and not --quiet. The render's warnings are kept to be printed with the summary,
+/// once the bar is gone (and not at all if the render fails: its error is what matters).
 struct RenderProgress {
     quiet: bool,
     bar: std::sync::Mutex<Option<indicatif::ProgressBar>>,
+    warnings: std::sync::Mutex<Vec<String>>,
 }
 
 impl RenderProgress {
@@ -677,24 +682,25 @@ impl RenderProgress {
         Self {
             quiet,
             bar: std::sync::Mutex::new(None),
+            warnings: std::sync::Mutex::new(Vec::new()),
         }
     }
 
     fn bar(&self) -> Option<indicatif::ProgressBar> {
         self.bar.lock().unwrap_or_else(|e| e.into_inner()).clone()
     }
+
+    fn take_warnings(&self) -> Vec<String> {
+        std::mem::take(&mut *self.warnings.lock().unwrap_or_else(|e| e.into_inner()))
+    }
 }
 
 impl recast::report::Reporter for RenderProgress {
     fn warning(&self, message: &str) {
-        if self.quiet {
-            return;
-        }
-        let line = || eprintln!("warning: {message}");
-        match self.bar() {
-            Some(bar) => bar.suspend(line),
-            None => line(),
-        }
+        self.warnings
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(message.to_string());
     }
 
     fn start(&self, _task: &str, total: Option<u64>) {
