@@ -6,7 +6,7 @@
 //! is reused with another speaker id or, for single-speaker models, another pitch and pace,
 //! and the caller is warned.
 
-use crate::script::{CastEntry, VoiceSettings};
+use crate::script::{CastEntry, SettingError, VoiceSettings};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -26,13 +26,8 @@ pub enum CastError {
         key: String,
         value: String,
     },
-    #[error("{origin}: setting {key} = {value} is out of range ({range})")]
-    OutOfRange {
-        origin: String,
-        key: &'static str,
-        value: f64,
-        range: &'static str,
-    },
+    #[error("{origin}: {error}")]
+    Setting { origin: String, error: SettingError },
     #[error("{origin}: there is no speaker {speaker:?} in this script; its speakers are: {known}")]
     UnknownSpeaker {
         origin: String,
@@ -177,7 +172,7 @@ pub fn load_cast_file(path: &Path) -> Result<Vec<Assignment>, CastError> {
     table
         .into_iter()
         .map(|(speaker, entry)| {
-            check_settings(&origin, &entry.settings)?;
+            check_settings(&format!("{origin}: cast {speaker:?}"), &entry.settings)?;
             Ok(Assignment {
                 origin: origin.clone(),
                 speaker,
@@ -188,31 +183,10 @@ pub fn load_cast_file(path: &Path) -> Result<Vec<Assignment>, CastError> {
 }
 
 fn check_settings(origin: &str, settings: &VoiceSettings) -> Result<(), CastError> {
-    let check = |key: &'static str, value: Option<f32>, lo: f32, hi: f32, range| match value {
-        Some(v) if !(lo..=hi).contains(&v) => Err(CastError::OutOfRange {
-            origin: origin.to_string(),
-            key,
-            value: f64::from(v),
-            range,
-        }),
-        _ => Ok(()),
-    };
-    check("speed", settings.speed, 0.25, 4.0, "0.25 to 4")?;
-    check("pitch", settings.pitch, -12.0, 12.0, "-12 to 12 semitones")?;
-    check("formant", settings.formant, -6.0, 6.0, "-6 to 6 semitones")?;
-    check("noise_scale", settings.noise_scale, 0.0, 2.0, "0 to 2")?;
-    check("noise_w", settings.noise_w, 0.0, 2.0, "0 to 2")?;
-    if let Some(id) = settings.speaker_id
-        && id < 0
-    {
-        return Err(CastError::OutOfRange {
-            origin: origin.to_string(),
-            key: "speaker_id",
-            value: id as f64,
-            range: "0 or more",
-        });
-    }
-    Ok(())
+    settings.validate().map_err(|error| CastError::Setting {
+        origin: origin.to_string(),
+        error,
+    })
 }
 
 /// A variant of one voice lent to an extra speaker: pitch and formant shift in semitones,
@@ -417,6 +391,43 @@ mod tests {
         ] {
             assert!(parse_cast_arg(bad).is_err(), "{bad:?} should fail");
         }
+    }
+
+    #[test]
+    fn out_of_range_settings_are_refused_with_the_range() {
+        for (arg, expected) in [
+            (
+                "Ilya=v:pitch=300",
+                "--cast Ilya=v:pitch=300: `pitch` is 300, out of range: use -12 to 12 semitones",
+            ),
+            (
+                "Ilya=v:speed=nan",
+                "--cast Ilya=v:speed=nan: `speed` is NaN, out of range: use 0.25 to 4",
+            ),
+            (
+                "Ilya=v:noise_w=inf",
+                "`noise_w` is inf, out of range: use 0 to 2",
+            ),
+            (
+                "Ilya=v:speaker_id=-1",
+                "`speaker_id` is -1, out of range: use 0 or more",
+            ),
+        ] {
+            let err = parse_cast_arg(arg).unwrap_err();
+            assert!(err.to_string().contains(expected), "{arg}: {err}");
+        }
+        // The same ranges as a script's cast: an octave of formant shift is allowed.
+        assert!(parse_cast_arg("Ilya=v:formant=-12,pitch=12").is_ok());
+
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("cast.toml");
+        std::fs::write(&path, "[Ilya]\nvoice = \"a\"\npitch = 300.0\n").unwrap();
+        let err = load_cast_file(&path).unwrap_err().to_string();
+        let expected = format!(
+            "{}: cast \"Ilya\": `pitch` is 300, out of range: use -12 to 12 semitones",
+            path.display()
+        );
+        assert_eq!(err, expected);
     }
 
     #[test]

@@ -2,11 +2,10 @@
 
 use anyhow::{Result, bail};
 use clap::{Parser, Subcommand, ValueEnum};
-use recast::cast::{self, Assignment};
 use recast::mix::{LoudnessTarget, Pauses};
 use recast::output;
 use recast::play::{self, StartAt};
-use recast::render::{self, Announce, RenderConfig, format_time};
+use recast::render::{self, Announce, RenderArgs, RenderConfig, format_time};
 use recast::script::CastEntry;
 use recast::voices::{self, Catalog};
 use std::io::{IsTerminal, Write};
@@ -61,8 +60,9 @@ enum Command {
         /// Also write one WAV per chapter into this folder.
         #[arg(long, value_name = "DIR")]
         clips: Option<PathBuf>,
-        /// Give a speaker a voice: SPEAKER=VOICE[:key=value,...] (keys: speed, pitch,
-        /// formant, speaker_id, noise_scale, noise_w). Repeatable; wins over --cast-file.
+        /// Give a speaker a voice: SPEAKER=VOICE[:key=value,...] (keys: speed 0.25 to 4,
+        /// pitch and formant -12 to 12 semitones, speaker_id, noise_scale and noise_w 0 to
+        /// 2). Repeatable; wins over --cast-file.
         #[arg(long = "cast", value_name = "SPEAKER=VOICE[:k=v,...]")]
         cast: Vec<String>,
         /// A TOML file with one [Speaker] table per speaker (voice, speed, pitch, ...).
@@ -153,13 +153,14 @@ enum Command {
         /// Play it instead of writing a file.
         #[arg(long)]
         play: bool,
-        /// Speaking rate (1.0 = the voice's own).
+        /// Speaking rate, 0.25 to 4 (1.0 = the voice's own).
         #[arg(long)]
         speed: Option<f32>,
-        /// Pitch shift in semitones.
+        /// Pitch shift in semitones, -12 to 12.
         #[arg(long, allow_hyphen_values = true)]
         pitch: Option<f32>,
-        /// Formant (spectral envelope) shift in semitones, for voices that support it.
+        /// Formant (spectral envelope) shift in semitones, -12 to 12, for voices that
+        /// support it.
         #[arg(long, allow_hyphen_values = true)]
         formant: Option<f32>,
         /// A lexicon file for Chinese voices.
@@ -219,7 +220,9 @@ fn main() {
     point_espeak_at_its_data();
     let cli = Cli::parse();
     if let Err(error) = run(cli) {
-        eprintln!("error: {}", error_chain(&error));
+        // The message, then each cause it has (`{:#}`): a library error that names its
+        // cause in its message does not also give it as its source.
+        eprintln!("error: {error:#}");
         std::process::exit(1);
     }
 }
@@ -276,18 +279,12 @@ fn run(cli: Cli) -> Result<()> {
             play,
             quiet,
         } => {
-            let mut assignments: Vec<Assignment> = Vec::new();
-            if let Some(file) = &cast_file {
-                assignments.extend(cast::load_cast_file(file)?);
-            }
-            for arg in &cast {
-                assignments.push(cast::parse_cast_arg(arg)?);
-            }
-            let config = RenderConfig {
+            let config = RenderConfig::try_from(RenderArgs {
                 input,
                 output,
                 clips,
-                cast: assignments,
+                cast,
+                cast_file,
                 rate,
                 pauses: Pauses {
                     sentence_ms: sentence_pause,
@@ -296,17 +293,10 @@ fn run(cli: Cli) -> Result<()> {
                     chapter_ms: chapter_pause,
                 },
                 max_chars,
-                jobs: jobs.unwrap_or_else(default_threads).max(1),
-                threads: threads
-                    .unwrap_or_else(|| {
-                        default_threads() / jobs.unwrap_or_else(default_threads).max(1)
-                    })
-                    .max(1),
+                jobs,
+                threads,
                 cache: !no_cache,
-                play,
                 lexicon,
-                data_dir: voices::data_dir()?,
-                progress: !quiet && std::io::stderr().is_terminal(),
                 loudness: LoudnessTarget {
                     integrated_lufs: loudness,
                     true_peak_dbtp: true_peak,
@@ -317,11 +307,16 @@ fn run(cli: Cli) -> Result<()> {
                     _ => Announce::Auto,
                 },
                 sidecars: !no_sidecars,
-            };
-            config.validate()?;
+                play,
+                data_dir: voices::data_dir()?,
+            })?;
             remove_temp_files_when_interrupted(config.temp_dirs())?;
-            let summary = render::render(&config)?;
+            let progress = RenderProgress::new(quiet);
+            let summary = render::render(&config, &progress)?;
             if !quiet {
+                for warning in progress.take_warnings() {
+                    eprintln!("warning: {warning}");
+                }
                 print_summary(&summary);
             }
             if let Some(first_audio) = summary.first_audio {
@@ -454,20 +449,6 @@ fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
     }
-}
-
-/// The error and its causes on one line, leaving out a cause whose text the message
-/// already includes (most library errors quote their source).
-fn error_chain(error: &anyhow::Error) -> String {
-    let mut text = error.to_string();
-    for cause in error.chain().skip(1) {
-        let cause = cause.to_string();
-        if !text.contains(&cause) {
-            text.push_str(": ");
-            text.push_str(&cause);
-        }
-    }
-    text
 }
 
 /// Writes to standard output; a closed pipe (`recast script x | head`) ends the program
@@ -631,9 +612,6 @@ fn report_first_audio(after: std::time::Duration) {
 }
 
 fn print_summary(summary: &render::RenderSummary) {
-    for warning in &summary.warnings {
-        eprintln!("warning: {warning}");
-    }
     eprintln!(
         "wrote {}: \"{}\", {} at {} Hz, {} sentences",
         summary.output.display(),
@@ -698,5 +676,73 @@ fn print_summary(summary: &render::RenderSummary) {
             "synthesis workers spent {:.0}% of their time inside model calls",
             share * 100.0
         );
+    }
+}
+
+/// A render's progress on the terminal: a bar of sentences on standard error when it is a
+/// terminal and not --quiet. The render's warnings are kept to be printed with the summary,
+/// once the bar is gone (and not at all if the render fails: its error is what matters).
+struct RenderProgress {
+    quiet: bool,
+    bar: std::sync::Mutex<Option<indicatif::ProgressBar>>,
+    warnings: std::sync::Mutex<Vec<String>>,
+}
+
+impl RenderProgress {
+    fn new(quiet: bool) -> Self {
+        Self {
+            quiet,
+            bar: std::sync::Mutex::new(None),
+            warnings: std::sync::Mutex::new(Vec::new()),
+        }
+    }
+
+    fn bar(&self) -> Option<indicatif::ProgressBar> {
+        self.bar.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    fn take_warnings(&self) -> Vec<String> {
+        std::mem::take(&mut *self.warnings.lock().unwrap_or_else(|e| e.into_inner()))
+    }
+}
+
+impl recast::report::Reporter for RenderProgress {
+    fn warning(&self, message: &str) {
+        self.warnings
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(message.to_string());
+    }
+
+    fn start(&self, _task: &str, total: Option<u64>) {
+        if self.quiet || !std::io::stderr().is_terminal() {
+            return;
+        }
+        let bar = match total {
+            Some(total) => indicatif::ProgressBar::new(total),
+            None => indicatif::ProgressBar::no_length(),
+        };
+        bar.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} sentences (eta {eta}) {wide_msg}",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        *self.bar.lock().unwrap_or_else(|e| e.into_inner()) = Some(bar);
+    }
+
+    fn advance(&self, steps: u64, message: Option<&str>) {
+        if let Some(bar) = self.bar() {
+            if let Some(message) = message {
+                bar.set_message(message.to_string());
+            }
+            bar.inc(steps);
+        }
+    }
+
+    fn finish(&self) {
+        if let Some(bar) = self.bar.lock().unwrap_or_else(|e| e.into_inner()).take() {
+            bar.finish_and_clear();
+        }
     }
 }

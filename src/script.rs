@@ -107,6 +107,17 @@ impl From<CastEntry> for FlatCastEntry {
 }
 
 /// Per-speaker voice settings; `None` means the voice's own default.
+///
+/// Every place a setting comes from (a script's cast, a cast file, `--cast`, `say`) checks
+/// it with [`VoiceSettings::validate`], against one set of ranges:
+///
+/// - `speed` 0.25 to 4: every engine clamps its pace to this.
+/// - `pitch` and `formant` -12 to 12 semitones: an octave either way, as far as the
+///   Mandarin engine shifts (past about ±6 a voice already sounds processed).
+/// - `noise_scale` and `noise_w` 0 to 2: Piper's defaults are 0.667 and 0.8; far above 1
+///   the speech turns to noise.
+/// - `speaker_id` 0 or more; its upper end depends on the model and is checked when the
+///   voice speaks.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct VoiceSettings {
@@ -127,6 +138,66 @@ pub struct VoiceSettings {
     pub noise_scale: Option<f32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub noise_w: Option<f32>,
+}
+
+/// A voice setting outside what the engines can honour, with the range they can.
+#[derive(Debug, Clone, PartialEq, Error)]
+#[error("`{setting}` is {value}, out of range: use {range}")]
+pub struct SettingError {
+    pub setting: &'static str,
+    /// The value as given (`NaN`, `300`).
+    pub value: String,
+    pub range: &'static str,
+}
+
+/// The ranges of the numeric settings, as [`VoiceSettings`] explains them: `(name, lowest,
+/// highest, how the message says it)`.
+const SETTING_RANGES: [(&str, f32, f32, &str); 5] = [
+    ("speed", 0.25, 4.0, "0.25 to 4 (1 is the voice's own pace)"),
+    ("pitch", -12.0, 12.0, "-12 to 12 semitones"),
+    ("formant", -12.0, 12.0, "-12 to 12 semitones"),
+    ("noise_scale", 0.0, 2.0, "0 to 2"),
+    ("noise_w", 0.0, 2.0, "0 to 2"),
+];
+
+impl VoiceSettings {
+    /// Refuses a value no engine can honour (non-finite, or outside the ranges above): the
+    /// first such setting.
+    pub fn validate(&self) -> Result<(), SettingError> {
+        self.problems().into_iter().next().map_or(Ok(()), Err)
+    }
+
+    /// Every setting [`VoiceSettings::validate`] would refuse.
+    pub(crate) fn problems(&self) -> Vec<SettingError> {
+        let values = [
+            self.speed,
+            self.pitch,
+            self.formant,
+            self.noise_scale,
+            self.noise_w,
+        ];
+        let mut problems: Vec<SettingError> = SETTING_RANGES
+            .iter()
+            .zip(values)
+            .filter_map(|(&(setting, lo, hi, range), value)| {
+                // NaN is in no range, so it is refused here too.
+                let value = value.filter(|v| !(lo..=hi).contains(v))?;
+                Some(SettingError {
+                    setting,
+                    value: value.to_string(),
+                    range,
+                })
+            })
+            .collect();
+        if let Some(id) = self.speaker_id.filter(|id| *id < 0) {
+            problems.push(SettingError {
+                setting: "speaker_id",
+                value: id.to_string(),
+                range: "0 or more",
+            });
+        }
+        problems
+    }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -155,11 +226,12 @@ pub enum ScriptError {
          speech, e.g. `Name: what they said`"
     )]
     NoTurns,
-    #[error("cannot read script {path}: {source}")]
+    // The causes below are named `error`, not `source`: the message already holds them,
+    // and a `source` would be printed a second time by the error chain.
+    #[error("cannot read script {path}: {error}")]
     Io {
         path: PathBuf,
-        #[source]
-        source: std::io::Error,
+        error: std::io::Error,
     },
     #[error(
         "cannot tell the format of script {path}: name it `.json` or `.toml` (recast \
@@ -184,8 +256,8 @@ pub enum ScriptError {
         column: usize,
         message: String,
     },
-    #[error("cannot write the script as TOML: {0}")]
-    TomlWrite(#[from] toml::ser::Error),
+    #[error("cannot write the script as TOML: {error}")]
+    TomlWrite { error: toml::ser::Error },
     #[error("{origin}: the script is not valid:\n{}", format_problems(.problems))]
     Invalid {
         origin: String,
@@ -419,9 +491,9 @@ impl Script {
     /// then validates it.
     pub fn load(path: impl AsRef<Path>) -> Result<Script, ScriptError> {
         let path = path.as_ref();
-        let contents = std::fs::read_to_string(path).map_err(|source| ScriptError::Io {
+        let contents = std::fs::read_to_string(path).map_err(|error| ScriptError::Io {
             path: path.to_path_buf(),
-            source,
+            error,
         })?;
         let format = ScriptFormat::from_path(path)
             .or_else(|| ScriptFormat::sniff(&contents))
@@ -481,7 +553,7 @@ impl Script {
     }
 
     pub fn to_toml(&self) -> Result<String, ScriptError> {
-        Ok(toml::to_string_pretty(self)?)
+        toml::to_string_pretty(self).map_err(|error| ScriptError::TomlWrite { error })
     }
 
     /// Checks what the types cannot: a title, a language, at least one chapter, no
@@ -544,34 +616,8 @@ impl Script {
                     "cast {speaker:?}: `voice` is empty: name a voice id"
                 ));
             }
-            let s = &entry.settings;
-            if let Some(speed) = s.speed
-                && !(speed.is_finite() && speed > 0.0 && speed <= 4.0)
-            {
-                problems.push(format!(
-                    "cast {speaker:?}: `speed` is {speed}: use a value above 0 and at most 4 (1.0 is normal)"
-                ));
-            }
-            if let Some(pitch) = s.pitch
-                && !(pitch.is_finite() && pitch.abs() <= 24.0)
-            {
-                problems.push(format!(
-                    "cast {speaker:?}: `pitch` is {pitch}: use semitones between -24 and 24"
-                ));
-            }
-            if let Some(id) = s.speaker_id
-                && id < 0
-            {
-                problems.push(format!(
-                    "cast {speaker:?}: `speaker_id` is {id}: use 0 or more"
-                ));
-            }
-            for (name, value) in [("noise_scale", s.noise_scale), ("noise_w", s.noise_w)] {
-                if let Some(v) = value
-                    && !(v.is_finite() && v >= 0.0)
-                {
-                    problems.push(format!("cast {speaker:?}: `{name}` is {v}: use 0 or more"));
-                }
+            for problem in entry.settings.problems() {
+                problems.push(format!("cast {speaker:?}: {problem}"));
             }
         }
         if problems.is_empty() {
@@ -927,6 +973,53 @@ mod tests {
         )
         .unwrap_err();
         assert!(lang.to_string().contains("`language`"), "{lang}");
+    }
+
+    #[test]
+    fn out_of_range_voice_settings_are_refused_with_the_range() {
+        let script = |cast: &str| {
+            format!(
+                "title = \"t\"\nlanguage = \"en\"\n\n[[chapters]]\ntitle = \"c\"\n\n\
+                 [[chapters.turns]]\nspeaker = \"Ilya\"\ntext = \"Hello.\"\n\n\
+                 [cast.Ilya]\nvoice = \"v\"\n{cast}\n"
+            )
+        };
+        assert!(Script::from_toml_str(&script("pitch = 12.0\nformant = -12.0")).is_ok());
+        for (cast, expected) in [
+            (
+                "pitch = 300.0",
+                "cast \"Ilya\": `pitch` is 300, out of range: use -12 to 12 semitones",
+            ),
+            (
+                "formant = nan",
+                "cast \"Ilya\": `formant` is NaN, out of range: use -12 to 12 semitones",
+            ),
+            (
+                "speed = 0.1",
+                "cast \"Ilya\": `speed` is 0.1, out of range: use 0.25 to 4",
+            ),
+            (
+                "noise_scale = 5.0",
+                "`noise_scale` is 5, out of range: use 0 to 2",
+            ),
+        ] {
+            let err = Script::from_toml_str(&script(cast)).unwrap_err();
+            assert!(err.to_string().contains(expected), "{cast}: {err}");
+        }
+    }
+
+    #[test]
+    fn settings_outside_every_range_are_listed() {
+        let settings = VoiceSettings {
+            speed: Some(f32::NAN),
+            pitch: Some(-13.0),
+            speaker_id: Some(-2),
+            ..VoiceSettings::default()
+        };
+        let names: Vec<&str> = settings.problems().iter().map(|p| p.setting).collect();
+        assert_eq!(names, ["speed", "pitch", "speaker_id"]);
+        assert_eq!(settings.validate().unwrap_err().setting, "speed");
+        assert_eq!(VoiceSettings::default().validate(), Ok(()));
     }
 
     #[test]

@@ -543,6 +543,45 @@ fn say_writes_speech() {
     assert!(rms(&samples) > 0.02);
 }
 
+/// Settings no engine can honour are refused, naming the setting and its range, before a
+/// voice is looked for (so an empty data folder does not matter).
+#[test]
+fn say_refuses_out_of_range_settings() {
+    let data = tempfile::tempdir().unwrap();
+    let wav = data.path().join("say.wav");
+    let cases: [(&[&str], &str); 3] = [
+        (
+            &["--pitch", "300", "-o"],
+            "`pitch` is 300, out of range: use -12 to 12 semitones",
+        ),
+        (
+            &["--speed", "nan", "-o"],
+            "`speed` is NaN, out of range: use 0.25 to 4",
+        ),
+        (
+            &["--formant", "-20", "--play"],
+            "`formant` is -20, out of range: use -12 to 12 semitones",
+        ),
+    ];
+    for (settings, expected) in cases {
+        let mut cmd = recast();
+        cmd.env("RECAST_HOME", data.path())
+            .env("RECAST_AUDIO_DEVICE", "null")
+            .args(["say", "Hello there.", "--voice", VOICE])
+            .args(settings);
+        if settings.last() == Some(&"-o") {
+            cmd.arg(&wav);
+        }
+        cmd.assert()
+            .failure()
+            .code(1)
+            .stderr(predicate::str::starts_with(format!(
+                "error: say --voice {VOICE}: {expected}"
+            )));
+        assert!(!wav.exists());
+    }
+}
+
 /// ALSA configured with no devices at all: the same on every machine.
 #[test]
 fn play_without_an_audio_device_fails_cleanly() {
