@@ -6,9 +6,14 @@
 //! Every file is written to a temporary file beside its destination and renamed into place,
 //! so an interrupted render never leaves a truncated episode behind.
 
+mod ffmpeg;
+mod flac;
 pub mod formats;
+mod mp3;
+pub mod pcm;
 
-pub use formats::{Format, Tags, write_episode};
+pub use formats::{Format, Tags, write_episode, write_flac, write_mp3};
+pub use pcm::{PcmSource, SamplesPcm, to_i16};
 
 use std::fs::File;
 use std::io::{BufWriter, Read, Seek, SeekFrom, Write};
@@ -203,19 +208,15 @@ pub fn publish(wav: tempfile::NamedTempFile, dest: &Path, tags: &Tags) -> Result
             Ok(())
         }
         Some(Format::Ffmpeg) => formats::encode_wav_with_ffmpeg(wav.path(), dest, tags),
-        _ => {
-            let info = read_chapters(wav.path())?;
-            let (rate, samples) = read_samples(wav.path())?;
-            write_episode(
-                dest,
-                &Episode {
-                    sample_rate: rate,
-                    samples: &samples,
-                    chapters: &info.chapters,
-                },
-                tags,
-            )
-        }
+        // The WAV's own 16-bit samples, a block at a time: no second conversion through
+        // f32, and no more of the episode in memory than a block.
+        Some(Format::Flac | Format::Mp3) => formats::encode(
+            dest,
+            &mut pcm::WavPcm::open(wav.path())?,
+            &read_chapters(wav.path())?.chapters,
+            tags,
+        ),
+        None => Err(formats::unknown_format(dest)),
     }
 }
 
@@ -244,7 +245,7 @@ pub fn write_clips_from_wav(wav: &Path, dir: &Path) -> Result<Vec<PathBuf>, Outp
         let samples: Vec<f32> = reader
             .samples::<i16>()
             .take(frames as usize)
-            .map(|s| s.map(|v| f32::from(v) / i16::MAX as f32))
+            .map(|s| s.map(|v| f32::from(v) / pcm::full_scale(16)))
             .collect::<Result<_, _>>()
             .map_err(not_wav)?;
         let path = dir.join(clip_file_name(index + 1, &chapter.title));
@@ -400,11 +401,6 @@ fn write_pcm(
         writer.write_sample(to_i16(sample)).map_err(encode)?;
     }
     writer.finalize().map_err(encode)
-}
-
-/// f32 in [-1, 1] to 16-bit PCM, clamped so overshoot saturates instead of wrapping.
-pub fn to_i16(sample: f32) -> i16 {
-    (sample.clamp(-1.0, 1.0) * i16::MAX as f32).round() as i16
 }
 
 /// Appends `cue ` and `LIST/adtl` (labl, then ltxt) chunks and patches the RIFF size.
@@ -813,7 +809,7 @@ pub fn read_samples(path: &Path) -> Result<(u32, Vec<f32>), OutputError> {
             .collect::<Result<_, _>>()
             .map_err(not_wav)?,
         hound::SampleFormat::Int => {
-            let scale = (1i64 << (spec.bits_per_sample - 1)) as f32;
+            let scale = pcm::full_scale(spec.bits_per_sample);
             reader
                 .into_samples::<i32>()
                 .map(|s| s.map(|v| v as f32 / scale))
@@ -940,11 +936,26 @@ mod tests {
         assert_eq!(le_u32(&out, 4), 3);
     }
 
+    /// Reading back gives the samples that were written, to the last bit: what re-encoding
+    /// the episode (to FLAC or MP3, or into clips) relies on.
     #[test]
-    fn clipping_saturates() {
-        assert_eq!(to_i16(2.0), i16::MAX);
-        assert_eq!(to_i16(-2.0), -i16::MAX);
-        assert_eq!(to_i16(0.0), 0);
+    fn samples_read_back_are_the_samples_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("full-scale.wav");
+        let written: Vec<i16> = vec![i16::MAX, -i16::MAX, 32766, 16385, 16384, 1, 0, -1, -30001];
+        let samples: Vec<f32> = written.iter().map(|&v| f32::from(v) / 32767.0).collect();
+        write_wav(
+            &path,
+            &Episode {
+                sample_rate: 8000,
+                samples: &samples,
+                chapters: &[],
+            },
+        )
+        .unwrap();
+        let (_, back) = read_samples(&path).unwrap();
+        let again: Vec<i16> = back.into_iter().map(to_i16).collect();
+        assert_eq!(again, written);
     }
 
     #[test]
