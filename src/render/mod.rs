@@ -21,8 +21,9 @@ mod say;
 mod summary;
 mod synthesis;
 
+pub use crate::text::zh::load_lexicon;
 pub use config::{Announce, DEFAULT_RATE, RenderArgs, RenderConfig};
-pub use engines::{cast_script, load_lexicon};
+pub use engines::cast_script;
 pub use error::RenderError;
 pub use input::{LoadedInput, load_input};
 pub use phonemes::phonemes_report;
@@ -32,8 +33,9 @@ pub use summary::{ChapterSummary, RenderSummary, chapter_summary, format_time};
 use crate::output;
 use crate::report::Reporter;
 use crate::synth::{self, cache::Cache};
+use crate::text::zh::LazyLexicon;
 use crate::voices::{self, Catalog};
-use engines::{LazyLexicon, cast_speakers, lexicon_digest, sentence_key};
+use engines::{cast_speakers, sentence_key};
 use preview::Preview;
 use std::time::Instant;
 use summary::{describe_entry, frames_to_duration};
@@ -102,7 +104,6 @@ pub fn render(
         // Report a broken lexicon file before any synthesis.
         lexicon.get()?;
     }
-    let lexicon_digest = lexicon_digest(config.lexicon.as_deref())?;
     for warning in plan::unreadable_pieces(&items, &cast, &installed, &lexicon)? {
         reporter.warning(&warning);
     }
@@ -112,9 +113,9 @@ pub fn render(
             let entry = cast
                 .voice_of(item.speaker)
                 .expect("the cast covers every speaker");
-            sentence_key(&installed, entry, &item.text, config.rate, &lexicon_digest)
+            sentence_key(&installed, entry, &item.text, config.rate, &lexicon)
         })
-        .collect();
+        .collect::<Result<_, _>>()?;
 
     let work = Workload {
         items: &items,

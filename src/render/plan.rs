@@ -3,10 +3,11 @@
 //! it makes, the pieces a Chinese voice will leave out).
 
 use super::RenderError;
-use super::engines::{LazyLexicon, chinese_reading};
+use super::engines::chinese_reading;
 use crate::cast::Cast;
 use crate::mix::{Join, Pauses};
 use crate::script::Script;
+use crate::text::zh::LazyLexicon;
 use crate::text::{self, zh};
 use crate::voices::InstalledVoice;
 use std::time::Duration;

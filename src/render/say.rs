@@ -3,12 +3,13 @@
 
 use super::RenderError;
 use super::config::DEFAULT_RATE;
-use super::engines::{LazyLexicon, Voices};
+use super::engines::Voices;
 use super::preview::{preview_buffer, preview_gain};
 use crate::mix::{self, Join, LoudnessTarget, Mixer, Pauses};
 use crate::script::CastEntry;
 use crate::synth;
 use crate::text;
+use crate::text::zh::LazyLexicon;
 use crate::voices::{self, Catalog};
 use std::path::Path;
 use std::time::{Duration, Instant};

@@ -4,12 +4,13 @@
 use super::RenderError;
 use super::config::RenderConfig;
 use super::dispatch::Dispatch;
-use super::engines::{LazyLexicon, Voices};
+use super::engines::Voices;
 use super::plan::Planned;
 use crate::cast::Cast;
 use crate::mix;
 use crate::report::Reporter;
 use crate::synth::cache::Cache;
+use crate::text::zh::LazyLexicon;
 use crate::voices::InstalledVoice;
 use std::time::Instant;
 

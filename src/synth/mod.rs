@@ -4,12 +4,14 @@
 use crate::script::VoiceSettings;
 use std::path::{Path, PathBuf};
 
+pub use registry::{EngineType, Honours, engine_for};
 pub use runtime::{Runtime, RuntimeError};
 pub use session::{ModelSession, SharedWeights, open_session, prepare_voice};
 
 pub mod cache;
 mod layout;
 mod piper;
+mod registry;
 pub use piper::PiperEngine;
 pub use piper::pinyin as piper_pinyin;
 pub mod runtime;
@@ -20,6 +22,15 @@ pub mod zhtts;
 pub enum SynthError {
     #[error(transparent)]
     Runtime(#[from] RuntimeError),
+    #[error(transparent)]
+    Lexicon(#[from] crate::text::zh::LexiconError),
+    #[error(
+        "voice {voice} has no {missing} file; reinstall it with `recast voices install {voice} --force`"
+    )]
+    IncompleteVoice {
+        voice: String,
+        missing: &'static str,
+    },
     #[error(
         "voice {voice}: cannot read its config {path}: {reason}. Reinstall it with \
          `recast voices install {voice} --force`"
@@ -67,9 +78,6 @@ pub enum SynthError {
 /// form (or a message saying why it cannot be read).
 pub type FrontEnd =
     Box<dyn Fn(&str) -> Result<crate::text::phonetic::PhoneticSentence, String> + Send>;
-
-/// Version of the Piper engine's text-to-audio path (bump when its output changes).
-pub const PIPER_VERSION: &str = "piper-1";
 
 /// Synthesised speech at an explicit sample rate.
 #[derive(Debug, Clone, PartialEq)]

@@ -3,7 +3,49 @@
 use crate::script::VoiceSettings;
 use crate::synth::runtime::{self, ESPEAK_LOCK};
 use crate::synth::{Audio, Engine, SharedWeights, SynthError, open_session, pitch_factor};
+use crate::synth::{EngineType, Honours};
+use crate::text::zh::{LazyLexicon, ReadOptions};
+use crate::voices::InstalledVoice;
 use std::path::Path;
+
+/// Version of this engine's text-to-audio path (bump when its output changes).
+const VERSION: &str = "piper-1";
+
+/// Piper voices read with espeak-ng, in any language espeak-ng speaks.
+pub(crate) struct PiperEspeak;
+
+impl EngineType for PiperEspeak {
+    fn version(&self) -> &'static str {
+        VERSION
+    }
+
+    fn honours(&self) -> Honours {
+        Honours {
+            pitch: true,
+            formant: false,
+            speaker_id: true,
+            noise: true,
+        }
+    }
+
+    fn chinese_reading(&self) -> Option<ReadOptions> {
+        None
+    }
+
+    fn load(
+        &self,
+        voice: &InstalledVoice,
+        threads: usize,
+        _lexicon: &LazyLexicon,
+    ) -> Result<Box<dyn Engine>, SynthError> {
+        Ok(Box::new(PiperEngine::load(
+            &voice.entry.id,
+            &voice.model,
+            &voice.config,
+            threads,
+        )?))
+    }
+}
 
 /// The parts of a Piper voice config recast reads itself (piper-rs reads the rest).
 #[derive(serde::Deserialize)]

@@ -4,3 +4,5 @@ mod espeak;
 pub mod pinyin;
 
 pub use espeak::PiperEngine;
+pub(crate) use espeak::PiperEspeak;
+pub(crate) use pinyin::PiperPinyin;

@@ -28,6 +28,46 @@
 /// with (bump when the output changes).
 pub const VERSION: &str = "piper-pinyin-1";
 
+/// Piper voices whose configs list pinyin symbols (`"phoneme_type": "pinyin"`), read through
+/// recast's Chinese front end.
+pub(crate) struct PiperPinyin;
+
+impl crate::synth::EngineType for PiperPinyin {
+    fn version(&self) -> &'static str {
+        VERSION
+    }
+
+    fn honours(&self) -> crate::synth::Honours {
+        crate::synth::Honours {
+            pitch: true,
+            formant: false,
+            speaker_id: true,
+            noise: true,
+        }
+    }
+
+    /// Piper's pinyin voices were trained on g2pW's dictionary tones, before sandhi.
+    fn chinese_reading(&self) -> Option<crate::text::zh::ReadOptions> {
+        Some(crate::text::zh::ReadOptions::lexical())
+    }
+
+    fn load(
+        &self,
+        voice: &crate::voices::InstalledVoice,
+        threads: usize,
+        lexicon: &crate::text::zh::LazyLexicon,
+    ) -> Result<Box<dyn Engine>, SynthError> {
+        let reading = self.chinese_reading().expect("reads Chinese");
+        Ok(Box::new(PinyinPiperEngine::load(
+            &voice.entry.id,
+            &voice.model,
+            &voice.config,
+            threads,
+            crate::synth::registry::chinese_front_end(lexicon.get()?.clone(), reading),
+        )?))
+    }
+}
+
 use crate::script::VoiceSettings;
 use crate::synth::{Audio, Engine, SynthError, pitch_factor};
 use crate::text::phonetic::{Break, PhoneticSentence, Unit};

