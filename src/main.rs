@@ -6,10 +6,12 @@ use recast::mix::{LoudnessTarget, Pauses};
 use recast::output;
 use recast::play::{self, StartAt};
 use recast::render::{self, Announce, RenderArgs, RenderConfig, format_time};
+use recast::report::Reporter;
 use recast::script::CastEntry;
 use recast::voices::{self, Catalog};
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
+use std::sync::Mutex;
 use std::time::Duration;
 
 #[derive(Parser)]
@@ -311,7 +313,7 @@ fn run(cli: Cli) -> Result<()> {
                 data_dir: voices::data_dir()?,
             })?;
             remove_temp_files_when_interrupted(config.temp_dirs())?;
-            let progress = RenderProgress::new(quiet);
+            let progress = TerminalReporter::sentences(quiet);
             let summary = render::render(&config, &progress)?;
             if !quiet {
                 for warning in progress.take_warnings() {
@@ -552,15 +554,13 @@ fn voices_command(command: VoicesCommand) -> Result<()> {
     let data_dir = voices::data_dir()?;
     match command {
         VoicesCommand::List => {
-            let installed = voices::installed(&catalog, &data_dir);
-            out(voices::format_list(&catalog, &installed));
+            out(voices::format_list(&voices::survey(&catalog, &data_dir)));
             Ok(())
         }
         VoicesCommand::Install { ids, force, from } => {
-            let options = voices::InstallOptions {
-                force,
-                ..Default::default()
-            };
+            let reporter = TerminalReporter::bytes();
+            let mut options = voices::InstallOptions::new(&reporter, &recast::synth::EngineCheck);
+            options.force = force;
             for id in &ids {
                 let entry = catalog.get(id)?;
                 let voice = match &from {
@@ -577,9 +577,158 @@ fn voices_command(command: VoicesCommand) -> Result<()> {
         }
         VoicesCommand::Info { id } => {
             let entry = catalog.get(&id)?;
-            let installed = voices::locate(&catalog, &data_dir, &id).ok();
-            out(format!("{}\n", voices::describe(entry, installed.as_ref())));
+            let installation = voices::installation(entry, &data_dir);
+            out(format!("{}\n", voices::describe(entry, &installation)));
             Ok(())
+        }
+    }
+}
+
+/// Shows what the library reports on standard error: while a task runs, a progress bar
+/// when standard error is a terminal, else one line as the task starts; notes and warnings
+/// as lines of their own.
+struct TerminalReporter {
+    /// Standard error is a terminal: draw bars.
+    bars: bool,
+    /// Show no progress at all (`--quiet`).
+    quiet: bool,
+    counting: Counting,
+    /// The bar of the task under way.
+    bar: Mutex<Option<indicatif::ProgressBar>>,
+    /// Warnings kept to be printed with a summary, once the bar is gone (and not at all if
+    /// the work fails: its error is what matters); `None` prints them as they come.
+    deferred_warnings: Option<Mutex<Vec<String>>>,
+}
+
+/// What the steps of a task count: how the bar shows them, and how a total reads.
+struct Counting {
+    /// The bar's style, for a task whose total is known or not.
+    style: fn(total_known: bool) -> indicatif::ProgressStyle,
+    /// A total as the line that starts a task shows it, e.g. "63.2 MB".
+    total: fn(u64) -> String,
+}
+
+impl TerminalReporter {
+    /// For tasks counted in bytes (downloads).
+    fn bytes() -> Self {
+        TerminalReporter::new(Counting {
+            style: |total_known| {
+                let template = if total_known {
+                    "{msg} [{wide_bar}] {bytes}/{total_bytes} {bytes_per_sec} {eta}"
+                } else {
+                    "{msg} {bytes} {bytes_per_sec}"
+                };
+                indicatif::ProgressStyle::with_template(template)
+                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+                    .progress_chars("=> ")
+            },
+            total: |bytes| format!("{:.1} MB", bytes as f64 / 1e6),
+        })
+    }
+
+    /// For a render: sentences synthesised, its warnings kept for the summary.
+    fn sentences(quiet: bool) -> Self {
+        TerminalReporter {
+            quiet,
+            deferred_warnings: Some(Mutex::new(Vec::new())),
+            ..TerminalReporter::new(Counting {
+                style: |_| {
+                    indicatif::ProgressStyle::with_template(
+                        "{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} sentences (eta {eta}) {wide_msg}",
+                    )
+                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+                },
+                total: |sentences| format!("{sentences} sentences"),
+            })
+        }
+    }
+
+    fn new(counting: Counting) -> Self {
+        TerminalReporter {
+            bars: std::io::stderr().is_terminal(),
+            quiet: false,
+            counting,
+            bar: Mutex::new(None),
+            deferred_warnings: None,
+        }
+    }
+
+    fn take_warnings(&self) -> Vec<String> {
+        self.deferred_warnings
+            .as_ref()
+            .map(|kept| std::mem::take(&mut *kept.lock().unwrap_or_else(|e| e.into_inner())))
+            .unwrap_or_default()
+    }
+
+    fn bar(&self) -> std::sync::MutexGuard<'_, Option<indicatif::ProgressBar>> {
+        // A panic elsewhere while the lock was held leaves a bar that is still drawable.
+        self.bar.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The line a task starts with where no bar is drawn, e.g. `Downloading URL (63.2 MB)…`.
+    fn start_line(&self, task: &str, total: Option<u64>) -> String {
+        match total {
+            Some(n) => format!("{task} ({})…", (self.counting.total)(n)),
+            None => format!("{task}…"),
+        }
+    }
+
+    /// Prints a line above the bar under way, if any, without tearing it.
+    fn line(&self, text: &str) {
+        match &*self.bar() {
+            Some(bar) => bar.suspend(|| eprintln!("{text}")),
+            None => eprintln!("{text}"),
+        }
+    }
+}
+
+impl Reporter for TerminalReporter {
+    fn warning(&self, message: &str) {
+        match &self.deferred_warnings {
+            Some(kept) => kept
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .push(message.to_string()),
+            None => self.line(&format!("warning: {message}")),
+        }
+    }
+
+    fn note(&self, message: &str) {
+        self.line(message);
+    }
+
+    fn start(&self, task: &str, total: Option<u64>) {
+        if self.quiet {
+            return;
+        }
+        if !self.bars {
+            self.line(&self.start_line(task, total));
+            return;
+        }
+        let bar = match total {
+            Some(n) => indicatif::ProgressBar::new(n),
+            None => indicatif::ProgressBar::no_length(),
+        };
+        bar.set_style((self.counting.style)(total.is_some()));
+        bar.set_message(task.to_string());
+        bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+        if let Some(previous) = self.bar().replace(bar) {
+            previous.finish_and_clear();
+        }
+    }
+
+    fn advance(&self, steps: u64, message: Option<&str>) {
+        if let Some(bar) = &*self.bar() {
+            if let Some(message) = message {
+                bar.set_message(message.to_string());
+            }
+            bar.inc(steps);
+        }
+    }
+
+    fn finish(&self) {
+        if let Some(bar) = self.bar().take() {
+            bar.finish_and_clear();
         }
     }
 }
@@ -679,70 +828,21 @@ fn print_summary(summary: &render::RenderSummary) {
     }
 }
 
-/// A render's progress on the terminal: a bar of sentences on standard error when it is a
-/// terminal and not --quiet. The render's warnings are kept to be printed with the summary,
-/// once the bar is gone (and not at all if the render fails: its error is what matters).
-struct RenderProgress {
-    quiet: bool,
-    bar: std::sync::Mutex<Option<indicatif::ProgressBar>>,
-    warnings: std::sync::Mutex<Vec<String>>,
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-impl RenderProgress {
-    fn new(quiet: bool) -> Self {
-        Self {
-            quiet,
-            bar: std::sync::Mutex::new(None),
-            warnings: std::sync::Mutex::new(Vec::new()),
-        }
-    }
-
-    fn bar(&self) -> Option<indicatif::ProgressBar> {
-        self.bar.lock().unwrap_or_else(|e| e.into_inner()).clone()
-    }
-
-    fn take_warnings(&self) -> Vec<String> {
-        std::mem::take(&mut *self.warnings.lock().unwrap_or_else(|e| e.into_inner()))
-    }
-}
-
-impl recast::report::Reporter for RenderProgress {
-    fn warning(&self, message: &str) {
-        self.warnings
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .push(message.to_string());
-    }
-
-    fn start(&self, _task: &str, total: Option<u64>) {
-        if self.quiet || !std::io::stderr().is_terminal() {
-            return;
-        }
-        let bar = match total {
-            Some(total) => indicatif::ProgressBar::new(total),
-            None => indicatif::ProgressBar::no_length(),
-        };
-        bar.set_style(
-            indicatif::ProgressStyle::with_template(
-                "{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} sentences (eta {eta}) {wide_msg}",
-            )
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    #[test]
+    fn a_download_without_a_terminal_is_one_line() {
+        let reporter = TerminalReporter::bytes();
+        let task = "Downloading https://h/zh_CN-huayan-medium.onnx";
+        assert_eq!(
+            reporter.start_line(task, Some(63_201_294)),
+            "Downloading https://h/zh_CN-huayan-medium.onnx (63.2 MB)…"
         );
-        *self.bar.lock().unwrap_or_else(|e| e.into_inner()) = Some(bar);
-    }
-
-    fn advance(&self, steps: u64, message: Option<&str>) {
-        if let Some(bar) = self.bar() {
-            if let Some(message) = message {
-                bar.set_message(message.to_string());
-            }
-            bar.inc(steps);
-        }
-    }
-
-    fn finish(&self) {
-        if let Some(bar) = self.bar.lock().unwrap_or_else(|e| e.into_inner()).take() {
-            bar.finish_and_clear();
-        }
+        assert_eq!(
+            reporter.start_line(task, None),
+            "Downloading https://h/zh_CN-huayan-medium.onnx…"
+        );
     }
 }

