@@ -521,7 +521,7 @@ fn script(
                 file.write_all(text.as_bytes())
                     .map_err(|source| output::OutputError::Write {
                         path: path.clone(),
-                        source,
+                        error: source,
                     })
             })?;
             let script = &loaded.script;

@@ -504,6 +504,21 @@ fn a_damaged_voice_is_listed_as_unusable_and_says_why() {
         .stdout(predicate::str::is_match(format!(r"(?m)^installed\s+unusable: .*{why}")).unwrap())
         .stdout(predicate::str::contains(fix.as_str()))
         .stdout(predicate::str::contains("installed    no").not());
+    // A render cast with it says the same, not "not installed".
+    let transcript = data.path().join("t.md");
+    std::fs::write(&transcript, "A: Hello there.\n\nB: Hello.\n").unwrap();
+    recast()
+        .env("RECAST_HOME", data.path())
+        .arg("render")
+        .arg(&transcript)
+        .arg("-o")
+        .arg(data.path().join("t.wav"))
+        .args(["--cast", &format!("A={VOICE}"), "--cast", &format!("B={VOICE}")])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains(why))
+        .stderr(predicate::str::contains(fix.as_str()))
+        .stderr(predicate::str::contains("not installed").not());
 }
 
 /// Installs the real voice into a scratch data folder from the real one, then damages it.

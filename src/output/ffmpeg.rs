@@ -37,7 +37,7 @@ fn work_dir_beside(path: &Path) -> Result<tempfile::TempDir, OutputError> {
         .tempdir_in(dir)
         .map_err(|source| OutputError::Write {
             path: path.to_path_buf(),
-            source,
+            error: source,
         })
 }
 
@@ -72,7 +72,7 @@ pub fn encode_wav_with_ffmpeg(wav: &Path, path: &Path, tags: &Tags) -> Result<()
         .output()
         .map_err(|source| OutputError::Write {
             path: path.to_path_buf(),
-            source,
+            error: source,
         })?;
     if !output.status.success() {
         return Err(encode_error(
@@ -85,6 +85,6 @@ pub fn encode_wav_with_ffmpeg(wav: &Path, path: &Path, tags: &Tags) -> Result<()
     }
     std::fs::rename(&encoded, path).map_err(|source| OutputError::Write {
         path: path.to_path_buf(),
-        source,
+        error: source,
     })
 }

@@ -58,7 +58,7 @@ pub fn write_flac(
     write_atomically(path, |file, tmp| {
         let io = |source| OutputError::Write {
             path: tmp.to_path_buf(),
-            source,
+            error: source,
         };
         let mut out = BufWriter::new(file);
         let mut sink = flacenc::bitsink::ByteSink::new();

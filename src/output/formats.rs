@@ -78,7 +78,7 @@ pub(super) fn unknown_format(path: &Path) -> OutputError {
 pub(super) fn encode_error(path: &Path, reason: impl ToString) -> OutputError {
     OutputError::Write {
         path: path.to_path_buf(),
-        source: std::io::Error::other(reason.to_string()),
+        error: std::io::Error::other(reason.to_string()),
     }
 }
 

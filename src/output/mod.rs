@@ -31,20 +31,20 @@ pub struct ChapterMark {
 
 #[derive(Debug, thiserror::Error)]
 pub enum OutputError {
-    #[error("cannot read {path}: {source}")]
+    #[error("cannot read {path}: {error}")]
     Read {
         path: PathBuf,
-        source: std::io::Error,
+        error: std::io::Error,
     },
-    #[error("cannot write {path}: {source}; check that the folder exists and is writable")]
+    #[error("cannot write {path}: {error}; check that the folder exists and is writable")]
     Write {
         path: PathBuf,
-        source: std::io::Error,
+        error: std::io::Error,
     },
     #[error("{path} is not a WAV file recast can read: {reason}")]
     NotWav { path: PathBuf, reason: String },
-    #[error("cannot encode {path}: {source}")]
-    Encode { path: PathBuf, source: hound::Error },
+    #[error("cannot encode {path}: {error}")]
+    Encode { path: PathBuf, error: hound::Error },
     #[error(
         "the episode is longer than a WAV file can hold ({}, at {rate} Hz); render the \
          transcript in parts (split its chapters into several files) or choose a lower --rate; \
@@ -87,7 +87,7 @@ pub fn write_wav(path: &Path, episode: &Episode) -> Result<(), OutputError> {
 pub fn write_clips(dir: &Path, episode: &Episode) -> Result<Vec<PathBuf>, OutputError> {
     std::fs::create_dir_all(dir).map_err(|source| OutputError::Write {
         path: dir.to_path_buf(),
-        source,
+        error: source,
     })?;
     let mut written = Vec::with_capacity(episode.chapters.len());
     for (index, chapter) in episode.chapters.iter().enumerate() {
@@ -131,7 +131,7 @@ impl WavStream {
         };
         let write_error = |source| OutputError::Write {
             path: dest.to_path_buf(),
-            source,
+            error: source,
         };
         let tmp = tempfile::Builder::new()
             .prefix(&temp_prefix())
@@ -149,7 +149,7 @@ impl WavStream {
         let writer = hound::WavWriter::new(BufWriter::new(file), spec).map_err(|source| {
             OutputError::Encode {
                 path: dest.to_path_buf(),
-                source,
+                error: source,
             }
         })?;
         Ok(WavStream {
@@ -171,7 +171,7 @@ impl WavStream {
                 .write_sample(to_i16(s))
                 .map_err(|source| OutputError::Encode {
                     path: self.tmp.path().to_path_buf(),
-                    source,
+                    error: source,
                 })?;
         }
         Ok(())
@@ -184,13 +184,16 @@ impl WavStream {
             .finalize()
             .map_err(|source| OutputError::Encode {
                 path: path.clone(),
-                source,
+                error: source,
             })?;
         let mut tmp = self.tmp;
         append_chapters(tmp.as_file_mut(), &path, chapters)?;
         tmp.as_file()
             .sync_all()
-            .map_err(|source| OutputError::Write { path, source })?;
+            .map_err(|source| OutputError::Write {
+                path,
+                error: source,
+            })?;
         Ok(tmp)
     }
 }
@@ -200,7 +203,7 @@ impl WavStream {
 pub fn publish(wav: tempfile::NamedTempFile, dest: &Path, tags: &Tags) -> Result<(), OutputError> {
     let write_error = |source| OutputError::Write {
         path: dest.to_path_buf(),
-        source,
+        error: source,
     };
     match Format::from_path(dest) {
         Some(Format::Wav) => {
@@ -224,7 +227,7 @@ pub fn publish(wav: tempfile::NamedTempFile, dest: &Path, tags: &Tags) -> Result
 pub fn write_clips_from_wav(wav: &Path, dir: &Path) -> Result<Vec<PathBuf>, OutputError> {
     std::fs::create_dir_all(dir).map_err(|source| OutputError::Write {
         path: dir.to_path_buf(),
-        source,
+        error: source,
     })?;
     let info = read_chapters(wav)?;
     let not_wav = |e: hound::Error| OutputError::NotWav {
@@ -240,7 +243,7 @@ pub fn write_clips_from_wav(wav: &Path, dir: &Path) -> Result<Vec<PathBuf>, Outp
             .seek(start as u32)
             .map_err(|source| OutputError::Read {
                 path: wav.to_path_buf(),
-                source,
+                error: source,
             })?;
         let samples: Vec<f32> = reader
             .samples::<i16>()
@@ -365,7 +368,7 @@ pub fn write_atomically(
     };
     let write_error = |source| OutputError::Write {
         path: path.to_path_buf(),
-        source,
+        error: source,
     };
     let mut tmp = tempfile::Builder::new()
         .prefix(&temp_prefix())
@@ -394,7 +397,7 @@ fn write_pcm(
     };
     let encode = |source| OutputError::Encode {
         path: path.to_path_buf(),
-        source,
+        error: source,
     };
     let mut writer = hound::WavWriter::new(BufWriter::new(&mut *file), spec).map_err(encode)?;
     for &sample in samples {
@@ -445,7 +448,7 @@ fn append_chapters(
 
     let write_error = |source| OutputError::Write {
         path: path.to_path_buf(),
-        source,
+        error: source,
     };
     let end = file.seek(SeekFrom::End(0)).map_err(write_error)?;
     file.write_all(&tail).map_err(write_error)?;
@@ -487,7 +490,7 @@ pub struct WavInfo {
 pub fn read_chapters(path: &Path) -> Result<WavInfo, OutputError> {
     let file = File::open(path).map_err(|source| OutputError::Read {
         path: path.to_path_buf(),
-        source,
+        error: source,
     })?;
     let not_wav = |reason| OutputError::NotWav {
         path: path.to_path_buf(),
@@ -706,7 +709,7 @@ impl TimedScript {
     pub fn load(path: &Path) -> Result<TimedScript, OutputError> {
         let text = std::fs::read_to_string(path).map_err(|source| OutputError::Read {
             path: path.to_path_buf(),
-            source,
+            error: source,
         })?;
         serde_json::from_str(&text).map_err(|e| OutputError::NotWav {
             path: path.to_path_buf(),
@@ -774,7 +777,7 @@ pub fn write_sidecars(episode: &Path, timed: &TimedScript) -> Result<Vec<PathBuf
             file.write_all(text.as_bytes())
                 .map_err(|source| OutputError::Write {
                     path: tmp.to_path_buf(),
-                    source,
+                    error: source,
                 })
         })?;
     }

@@ -40,7 +40,7 @@ pub fn write_mp3(
     write_atomically(path, |file, tmp| {
         let io = |source| OutputError::Write {
             path: tmp.to_path_buf(),
-            source,
+            error: source,
         };
         tag.write_to(&mut *file, id3::Version::Id3v24)
             .map_err(|e| encode_error(tmp, format!("ID3 tag: {e}")))?;

@@ -138,8 +138,8 @@ fn open_default(errors: &StreamErrors) -> Result<MixerDeviceSink, PlayError> {
                     .ok()
             })
         });
-    other.ok_or_else(|| PlayError::NoDevice {
-        reason: error_chain(&first_error),
+    other.ok_or(PlayError::NoDevice {
+        source: first_error,
     })
 }
 
@@ -234,21 +234,6 @@ impl Drop for NullSink {
             let _ = thread.join();
         }
     }
-}
-
-/// `error: cause: cause` on one line.
-pub(crate) fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut text = e.to_string();
-    let mut cause = e.source();
-    while let Some(c) = cause {
-        let c_text = c.to_string();
-        if !text.contains(&c_text) {
-            text.push_str(": ");
-            text.push_str(&c_text);
-        }
-        cause = c.source();
-    }
-    text
 }
 
 #[cfg(test)]

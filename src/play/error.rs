@@ -76,19 +76,23 @@ pub enum PlayError {
     BadTime { input: String, reason: String },
 
     #[error(
-        "there is no audio output device ({reason}); check that a sound server (PulseAudio/PipeWire) is running or that ALSA's default device is set up (`aplay -L`), or open the rendered WAV in another player"
+        "there is no audio output device: check that a sound server (PulseAudio/PipeWire) is running or that ALSA's default device is set up (`aplay -L`), or open the rendered WAV in another player"
     )]
-    NoDevice { reason: String },
+    NoDevice {
+        #[source]
+        source: rodio::DeviceSinkError,
+    },
 
     #[error(
-        "cannot seek to {} in {}: {reason}; the file may be damaged or truncated, render it again",
+        "cannot seek to {} in {}: the file may be damaged or truncated, render it again",
         clock(*.position, *.position >= Duration::from_secs(3600)),
         .path.display()
     )]
     Seek {
         path: PathBuf,
         position: Duration,
-        reason: String,
+        #[source]
+        source: rodio::source::SeekError,
     },
 
     #[error(
@@ -109,7 +113,7 @@ mod tests {
     #[test]
     fn error_messages_say_what_to_do() {
         let msg = PlayError::NoDevice {
-            reason: "Could not find any output device".into(),
+            source: rodio::DeviceSinkError::NoDevice,
         }
         .to_string();
         assert!(msg.contains("no audio output device"), "{msg}");

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use crossterm::event::{self, Event};
 
-use super::device::{Output, error_chain};
+use super::device::Output;
 use super::error::PlayError;
 use super::keys::{Command, SEEK_STEP_SECS, command_for};
 use super::navigator::Navigator;
@@ -27,7 +27,7 @@ pub(crate) fn seek_player(
     player.try_seek(pos).map_err(|e| PlayError::Seek {
         path: path.to_path_buf(),
         position: pos,
-        reason: error_chain(&e),
+        source: e,
     })
 }
 

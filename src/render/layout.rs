@@ -46,7 +46,7 @@ pub(crate) fn lay_out(
     let write_error = |source| {
         RenderError::Output(OutputError::Write {
             path: config.output_dir().to_path_buf(),
-            source,
+            error: source,
         })
     };
     let raw = tempfile::Builder::new()
@@ -135,7 +135,7 @@ pub(crate) fn master(laid: LaidOut, config: &RenderConfig) -> Result<MasteredWav
     let mut raw_reader = laid.raw.reopen().map_err(|source| {
         RenderError::Output(OutputError::Write {
             path: laid.raw.path().to_path_buf(),
-            source,
+            error: source,
         })
     })?;
     let mut final_wav: Option<output::WavStream> = None;

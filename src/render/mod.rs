@@ -41,6 +41,22 @@ use std::time::Instant;
 use summary::{describe_entry, frames_to_duration};
 use synthesis::{Workload, synthesise_all};
 
+/// A voice the cast needs but cannot use is either not installed or damaged: say which,
+/// since reinstalling is not the cure for a voice recast may not read.
+fn say_why_unusable(
+    error: RenderError,
+    catalog: &Catalog,
+    data_dir: &std::path::Path,
+) -> RenderError {
+    if let RenderError::Cast(crate::cast::CastError::NotInstalled { voice, .. }) = &error
+        && let Ok(entry) = catalog.get(voice)
+        && let voices::Installation::Unusable(why) = voices::installation(entry, data_dir)
+    {
+        return why.into();
+    }
+    error
+}
+
 /// Renders INPUT to a chaptered episode (and clips and sidecars), end to end. Progress
 /// (one step per sentence) and warnings go to `reporter`.
 pub fn render(
@@ -66,7 +82,8 @@ pub fn render(
     }
     let catalog = Catalog::builtin();
     let installed = voices::installed(&catalog, &config.data_dir);
-    let cast = cast_speakers(script, &speakers, &config.cast, &catalog, &installed)?;
+    let cast = cast_speakers(script, &speakers, &config.cast, &catalog, &installed)
+        .map_err(|e| say_why_unusable(e, &catalog, &config.data_dir))?;
     for warning in &cast.warnings {
         reporter.warning(warning);
     }

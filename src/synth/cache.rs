@@ -22,19 +22,19 @@ const MAGIC: &[u8; 4] = b"RCS1";
 #[derive(Debug, thiserror::Error)]
 pub enum CacheError {
     #[error(
-        "cannot use the cache folder {path}: {source}; check the disk, or render with --no-cache"
+        "cannot use the cache folder {path}: {error}; check the disk, or render with --no-cache"
     )]
     Io {
         path: PathBuf,
-        source: std::io::Error,
+        error: std::io::Error,
     },
     #[error(
-        "cannot read the cached sentence {path}: {source}; check its permissions and the disk, \
+        "cannot read the cached sentence {path}: {error}; check its permissions and the disk, \
          or render with --no-cache"
     )]
     Unreadable {
         path: PathBuf,
-        source: std::io::Error,
+        error: std::io::Error,
     },
 }
 
@@ -119,7 +119,12 @@ impl Cache {
         let file = match File::open(&path) {
             Ok(file) => file,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            Err(source) => return Err(CacheError::Unreadable { path, source }),
+            Err(source) => {
+                return Err(CacheError::Unreadable {
+                    path,
+                    error: source,
+                });
+            }
         };
         match read_entry(BufReader::new(file), rate) {
             Ok(samples) => {
@@ -133,7 +138,10 @@ impl Cache {
                 let _ = std::fs::remove_file(&path);
                 Ok(None)
             }
-            Err(EntryProblem::Unreadable(source)) => Err(CacheError::Unreadable { path, source }),
+            Err(EntryProblem::Unreadable(source)) => Err(CacheError::Unreadable {
+                path,
+                error: source,
+            }),
         }
     }
 
@@ -148,7 +156,7 @@ impl Cache {
         let shard = path.parent().expect("entries live in a shard folder");
         let io = |source| CacheError::Io {
             path: shard.to_path_buf(),
-            source,
+            error: source,
         };
         std::fs::create_dir_all(shard).map_err(io)?;
         let mut tmp = tempfile::Builder::new()
@@ -209,7 +217,7 @@ impl Cache {
             }
             std::fs::remove_file(&path).map_err(|source| CacheError::Io {
                 path: path.clone(),
-                source,
+                error: source,
             })?;
             total -= len;
             removed.entries += 1;

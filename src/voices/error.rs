@@ -31,15 +31,14 @@ pub enum VoiceError {
     /// The voice is there but recast may not read it (permissions, ownership): not damage,
     /// and not something a reinstall is sure to cure.
     #[error(
-        "cannot read {} of voice `{id}`: {source}; check that recast may read it (its \
+        "cannot read {} of voice `{id}`: {error}; check that recast may read it (its \
          permissions and owner), or reinstall the voice with `recast voices install {id} --force`",
         .path.display()
     )]
     Unreadable {
         id: String,
         path: PathBuf,
-        #[source]
-        source: io::Error,
+        error: io::Error,
     },
 
     #[error(
@@ -51,12 +50,11 @@ pub enum VoiceError {
     #[error("the voice catalog is invalid: {0}")]
     Catalog(String),
 
-    #[error("could not {action} {}: {source}", .path.display())]
+    #[error("could not {action} {}: {error}", .path.display())]
     Io {
         action: String,
         path: PathBuf,
-        #[source]
-        source: io::Error,
+        error: io::Error,
     },
 
     #[error(
@@ -171,6 +169,6 @@ pub(super) fn io_err(action: impl Into<String>, path: &Path, source: io::Error) 
     VoiceError::Io {
         action: action.into(),
         path: path.to_path_buf(),
-        source,
+        error: source,
     }
 }

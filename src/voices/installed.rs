@@ -88,7 +88,7 @@ pub(crate) fn check_installed(
     let unreadable = |path: &Path, source: io::Error| VoiceError::Unreadable {
         id: entry.id.clone(),
         path: path.to_path_buf(),
-        source,
+        error: source,
     };
     // Only a folder that is not there at all means "not installed": anything else in its
     // place is a voice the user installed and must hear about.
@@ -216,7 +216,7 @@ pub fn verify_installed(voice: &InstalledVoice) -> Result<(), VoiceError> {
     let unreadable = |path: &Path, source: io::Error| VoiceError::Unreadable {
         id: id.clone(),
         path: path.to_path_buf(),
-        source,
+        error: source,
     };
     for rec in &voice.receipt.files {
         let path = voice.dir.join(&rec.name);

@@ -61,10 +61,10 @@ pub struct Entry {
 /// A lexicon file could not be used.
 #[derive(Debug, thiserror::Error)]
 pub enum LexiconError {
-    #[error("cannot read lexicon {path}: {source}")]
+    #[error("cannot read lexicon {path}: {error}")]
     Io {
         path: PathBuf,
-        source: std::io::Error,
+        error: std::io::Error,
     },
     #[error("{path}:{line}: {message}")]
     Syntax {
@@ -213,7 +213,7 @@ impl Lexicon {
     pub fn add_file(&mut self, path: &Path) -> Result<(), LexiconError> {
         let text = std::fs::read_to_string(path).map_err(|source| LexiconError::Io {
             path: path.to_path_buf(),
-            source,
+            error: source,
         })?;
         self.sources
             .push(source_digest(&[b"user file", text.as_bytes()]));
@@ -267,7 +267,7 @@ impl Lexicon {
     pub fn add_phrase_dictionary(&mut self, path: &Path) -> Result<(), LexiconError> {
         let text = std::fs::read_to_string(path).map_err(|source| LexiconError::Io {
             path: path.to_path_buf(),
-            source,
+            error: source,
         })?;
         self.sources
             .push(source_digest(&[b"phrase dictionary", text.as_bytes()]));
