@@ -604,8 +604,9 @@ struct TerminalReporter {
 struct Counting {
     /// The bar's style, for a task whose total is known or not.
     style: fn(total_known: bool) -> indicatif::ProgressStyle,
-    /// A total as the line that starts a task shows it, e.g. "63.2 MB".
-    total: fn(u64) -> String,
+    /// A total as the line that starts a task shows it, e.g. "63.2 MB", or `None` for
+    /// tasks that start without a line where no bar is drawn (a render's summary says it all).
+    total: Option<fn(u64) -> String>,
 }
 
 impl TerminalReporter {
@@ -622,7 +623,7 @@ impl TerminalReporter {
                     .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
                     .progress_chars("=> ")
             },
-            total: |bytes| format!("{:.1} MB", bytes as f64 / 1e6),
+            total: Some(|bytes| format!("{:.1} MB", bytes as f64 / 1e6)),
         })
     }
 
@@ -638,7 +639,7 @@ impl TerminalReporter {
                     )
                     .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
                 },
-                total: |sentences| format!("{sentences} sentences"),
+                total: None,
             })
         }
     }
@@ -666,11 +667,12 @@ impl TerminalReporter {
     }
 
     /// The line a task starts with where no bar is drawn, e.g. `Downloading URL (63.2 MB)…`.
-    fn start_line(&self, task: &str, total: Option<u64>) -> String {
-        match total {
-            Some(n) => format!("{task} ({})…", (self.counting.total)(n)),
+    fn start_line(&self, task: &str, total: Option<u64>) -> Option<String> {
+        let show = self.counting.total?;
+        Some(match total {
+            Some(n) => format!("{task} ({})…", show(n)),
             None => format!("{task}…"),
-        }
+        })
     }
 
     /// Prints a line above the bar under way, if any, without tearing it.
@@ -702,7 +704,9 @@ impl Reporter for TerminalReporter {
             return;
         }
         if !self.bars {
-            self.line(&self.start_line(task, total));
+            if let Some(line) = self.start_line(task, total) {
+                self.line(&line);
+            }
             return;
         }
         let bar = match total {
@@ -837,12 +841,16 @@ mod tests {
         let reporter = TerminalReporter::bytes();
         let task = "Downloading https://h/zh_CN-huayan-medium.onnx";
         assert_eq!(
-            reporter.start_line(task, Some(63_201_294)),
+            reporter.start_line(task, Some(63_201_294)).unwrap(),
             "Downloading https://h/zh_CN-huayan-medium.onnx (63.2 MB)…"
         );
         assert_eq!(
-            reporter.start_line(task, None),
+            reporter.start_line(task, None).unwrap(),
             "Downloading https://h/zh_CN-huayan-medium.onnx…"
+        );
+        assert_eq!(
+            TerminalReporter::sentences(false).start_line("x", Some(3)),
+            None
         );
     }
 }

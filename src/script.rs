@@ -73,6 +73,8 @@ struct FlatCastEntry {
     noise_scale: Option<f32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     noise_w: Option<f32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    blend: Option<String>,
 }
 
 impl From<FlatCastEntry> for CastEntry {
@@ -86,6 +88,7 @@ impl From<FlatCastEntry> for CastEntry {
                 speaker_id: flat.speaker_id,
                 noise_scale: flat.noise_scale,
                 noise_w: flat.noise_w,
+                blend: flat.blend,
             },
         }
     }
@@ -102,6 +105,7 @@ impl From<CastEntry> for FlatCastEntry {
             speaker_id: s.speaker_id,
             noise_scale: s.noise_scale,
             noise_w: s.noise_w,
+            blend: s.blend,
         }
     }
 }
@@ -138,6 +142,11 @@ pub struct VoiceSettings {
     pub noise_scale: Option<f32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub noise_w: Option<f32>,
+    /// For voices made of style packs (Kokoro): other packs mixed into the voice's own, as
+    /// `PACK*WEIGHT` terms joined by `+` (`"jf_gongitsune*0.25"`); the voice's own pack
+    /// keeps the rest of the weight.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub blend: Option<String>,
 }
 
 /// A voice setting outside what the engines can honour, with the range they can.
@@ -196,8 +205,52 @@ impl VoiceSettings {
                 range: "0 or more",
             });
         }
+        if let Some(blend) = &self.blend
+            && parse_blend(blend).is_err()
+        {
+            problems.push(SettingError {
+                setting: "blend",
+                value: format!("{blend:?}"),
+                range: BLEND_FORM,
+            });
+        }
         problems
     }
+}
+
+/// What a `blend` setting must look like, as its error says it.
+const BLEND_FORM: &str = "PACK*WEIGHT terms joined by +, each pack once, every weight above 0 \
+     and all together below 1 (e.g. \"jf_gongitsune*0.25\")";
+
+/// The packs and weights of a `blend` setting (`"a*0.2+b*0.1"`), if it is well formed.
+pub fn parse_blend(blend: &str) -> Result<Vec<(String, f32)>, String> {
+    let mut terms: Vec<(String, f32)> = Vec::new();
+    for term in blend.split('+') {
+        let (name, weight) = term
+            .trim()
+            .split_once('*')
+            .ok_or_else(|| format!("{term:?} is not PACK*WEIGHT"))?;
+        let name = name.trim();
+        let valid_name = !name.is_empty()
+            && name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+        if !valid_name || terms.iter().any(|(n, _)| n == name) {
+            return Err(format!("{name:?} is not a pack name, or is named twice"));
+        }
+        let weight: f32 = weight
+            .trim()
+            .parse()
+            .ok()
+            .filter(|w: &f32| w.is_finite() && *w > 0.0 && *w < 1.0)
+            .ok_or_else(|| format!("the weight of {name:?} is not between 0 and 1"))?;
+        terms.push((name.to_string(), weight));
+    }
+    let total: f32 = terms.iter().map(|(_, w)| w).sum();
+    if total >= 1.0 {
+        return Err(format!("the weights add up to {total}, not below 1"));
+    }
+    Ok(terms)
 }
 
 // ---------------------------------------------------------------------------------------
@@ -680,6 +733,7 @@ mod tests {
                     speaker_id: Some(3),
                     noise_scale: Some(0.667),
                     noise_w: None,
+                    blend: None,
                 },
             },
         );

@@ -506,14 +506,23 @@ fn a_damaged_voice_is_listed_as_unusable_and_says_why() {
         .stdout(predicate::str::contains("installed    no").not());
     // A render cast with it says the same, not "not installed".
     let transcript = data.path().join("t.md");
-    std::fs::write(&transcript, "A: Hello there.\n\nB: Hello.\n").unwrap();
+    std::fs::write(
+        &transcript,
+        "A: Hello there.\n\nB: Hello.\n\nA: How are you?\n\nB: Fine.\n",
+    )
+    .unwrap();
     recast()
         .env("RECAST_HOME", data.path())
         .arg("render")
         .arg(&transcript)
         .arg("-o")
         .arg(data.path().join("t.wav"))
-        .args(["--cast", &format!("A={VOICE}"), "--cast", &format!("B={VOICE}")])
+        .args([
+            "--cast",
+            &format!("A={VOICE}"),
+            "--cast",
+            &format!("B={VOICE}"),
+        ])
         .assert()
         .failure()
         .stderr(predicate::str::contains(why))

@@ -956,9 +956,10 @@ fn interruptible_script(dir: &Path) -> PathBuf {
         "Host: What comes first?",
         "Baker: The sourdough, because it takes the longest.",
     ];
-    // Three takes of each line, every sentence marked with its take so that none is a
-    // repeat (synthesised once).
-    for take in ["one", "two", "three"] {
+    // Six takes of each line, every sentence marked with its take so that none is a
+    // repeat (synthesised once): enough that the timed kills (5 s of synthesis between
+    // them) leave sentences to synthesise for the kill in mid-synthesis, on a fast machine.
+    for take in ["one", "two", "three", "four", "five", "six"] {
         for line in lines {
             let (speaker, said) = line.split_once(": ").unwrap();
             let said = said

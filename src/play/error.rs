@@ -112,12 +112,17 @@ mod tests {
 
     #[test]
     fn error_messages_say_what_to_do() {
-        let msg = PlayError::NoDevice {
+        let error = PlayError::NoDevice {
             source: rodio::DeviceSinkError::NoDevice,
-        }
-        .to_string();
+        };
+        let msg = error.to_string();
         assert!(msg.contains("no audio output device"), "{msg}");
-        assert!(msg.contains("Could not find any output device"), "{msg}");
         assert!(msg.contains("open the rendered WAV"), "{msg}");
+        // The device's own reason is the cause, printed once after the message.
+        let cause = std::error::Error::source(&error).map(|c| c.to_string());
+        assert!(
+            cause.is_some_and(|c| c.contains("Could not find any output device")),
+            "{msg}"
+        );
     }
 }

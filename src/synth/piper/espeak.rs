@@ -20,12 +20,7 @@ impl EngineType for PiperEspeak {
     }
 
     fn honours(&self) -> Honours {
-        Honours {
-            pitch: true,
-            formant: false,
-            speaker_id: true,
-            noise: true,
-        }
+        Honours::VITS
     }
 
     fn chinese_reading(&self) -> Option<ReadOptions> {

@@ -38,12 +38,7 @@ impl crate::synth::EngineType for PiperPinyin {
     }
 
     fn honours(&self) -> crate::synth::Honours {
-        crate::synth::Honours {
-            pitch: true,
-            formant: false,
-            speaker_id: true,
-            noise: true,
-        }
+        crate::synth::Honours::VITS
     }
 
     /// Piper's pinyin voices were trained on g2pW's dictionary tones, before sandhi.
@@ -57,13 +52,12 @@ impl crate::synth::EngineType for PiperPinyin {
         threads: usize,
         lexicon: &crate::text::zh::LazyLexicon,
     ) -> Result<Box<dyn Engine>, SynthError> {
-        let reading = self.chinese_reading().expect("reads Chinese");
         Ok(Box::new(PinyinPiperEngine::load(
             &voice.entry.id,
             &voice.model,
             &voice.config,
             threads,
-            crate::synth::registry::chinese_front_end(lexicon.get()?.clone(), reading),
+            crate::synth::registry::front_end_of(self, lexicon)?,
         )?))
     }
 }

@@ -85,14 +85,13 @@ impl crate::synth::EngineType for Zhtts {
                 voice: id.clone(),
                 missing: "vocoder",
             })?;
-        let reading = self.chinese_reading().expect("reads Chinese");
         Ok(Box::new(ZhttsEngine::load(
             id,
             &voice.model,
             vocoder,
             &voice.config,
             threads,
-            crate::synth::registry::chinese_front_end(lexicon.get()?.clone(), reading),
+            crate::synth::registry::front_end_of(self, lexicon)?,
         )?))
     }
 

@@ -1,0 +1,174 @@
+//! Kokoro-82M (v1.0, ONNX): one model that speaks Mandarin and English in the same voice,
+//! its style chosen from a voice pack by the input's length, or from a blend of packs.
+//!
+//! The engine takes text: it is built with a front end that turns a sentence into Kokoro's
+//! symbols ([`KokoroPhonemes`]); inputs longer than the model takes are cut at clause ends
+//! ([`split`]) and the pieces joined with a short pause.
+
+mod split;
+mod styles;
+mod vocab;
+
+pub use split::MAX_SYMBOLS;
+pub use styles::{Blend, Packs};
+pub use vocab::Vocab;
+
+use crate::script::VoiceSettings;
+use crate::synth::{Audio, Engine, ModelSession, SynthError, open_session, pitch_factor};
+use ort::value::Tensor;
+use std::path::Path;
+
+/// Output sample rate of the model.
+pub const SAMPLE_RATE: u32 = 24_000;
+
+/// Version of this engine's text-to-audio path, front end included (bump when its output
+/// changes: cached sentences made the old way are then redone).
+pub const VERSION: &str = "kokoro-1";
+
+/// Silence between the pieces of a sentence cut for length: a clause's pause.
+const PIECE_PAUSE_MS: u32 = 120;
+
+/// A sentence in Kokoro's symbols.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct KokoroPhonemes {
+    /// One char per symbol, every one in the model's vocab.
+    pub symbols: String,
+    /// Where clauses end: indices into `symbols`' chars, just after a clause's last symbol.
+    pub clause_ends: Vec<usize>,
+}
+
+/// Turns a sentence into Kokoro's symbols, or says why it cannot.
+pub type KokoroFrontEnd = Box<dyn Fn(&str) -> Result<KokoroPhonemes, String> + Send>;
+
+/// A Kokoro voice: one session, the voices file's packs, this voice's own pack.
+pub struct KokoroEngine {
+    voice: String,
+    session: ModelSession,
+    vocab: Vocab,
+    packs: Packs,
+    pack: String,
+    front_end: KokoroFrontEnd,
+}
+
+impl KokoroEngine {
+    /// Loads the model with its own session of `threads` intra-op threads. ONNX Runtime
+    /// must have been loaded first.
+    pub fn load(
+        voice: &str,
+        model: &Path,
+        vocab: &Path,
+        styles: &Path,
+        pack: &str,
+        threads: usize,
+        front_end: KokoroFrontEnd,
+    ) -> Result<Self, SynthError> {
+        let bad = |path: &Path, reason: String| SynthError::BadConfig {
+            voice: voice.to_string(),
+            path: path.to_path_buf(),
+            reason,
+        };
+        let vocab = Vocab::load(vocab).map_err(|reason| bad(vocab, reason))?;
+        let packs = Packs::load(styles).map_err(|reason| bad(styles, reason))?;
+        packs
+            .style(&Blend::single(pack), 1)
+            .map_err(|reason| bad(styles, reason))?;
+        let session = open_session(voice, model, threads)?;
+        Ok(Self {
+            voice: voice.to_string(),
+            session,
+            vocab,
+            packs,
+            pack: pack.to_string(),
+            front_end,
+        })
+    }
+
+    /// The style mix the settings ask for: the voice's own pack, or a blend with others.
+    fn blend(&self, settings: &VoiceSettings) -> Result<Blend, String> {
+        match &settings.blend {
+            Some(blend) => Blend::with(&self.pack, blend),
+            None => Ok(Blend::single(&self.pack)),
+        }
+    }
+
+    /// Speaks a sentence already in Kokoro's symbols.
+    pub fn synthesize_phonemes(
+        &mut self,
+        phonemes: &KokoroPhonemes,
+        settings: &VoiceSettings,
+        text: &str,
+    ) -> Result<Audio, SynthError> {
+        let fail = |reason: String| SynthError::Inference {
+            voice: self.voice.clone(),
+            text: text.to_string(),
+            reason,
+        };
+        let blend = self.blend(settings).map_err(fail)?;
+        // Pitch as the Piper engine moves it: speak `pitch` times slower, then declare the
+        // audio `pitch` times faster, which keeps the duration and moves the pitch.
+        let pitch = pitch_factor(settings);
+        let speed = settings.speed.unwrap_or(1.0).clamp(0.25, 4.0) / pitch;
+        let pause = vec![0f32; (SAMPLE_RATE * PIECE_PAUSE_MS / 1000) as usize];
+        let mut samples = Vec::new();
+        for piece in split::split(&phonemes.symbols, &phonemes.clause_ends, MAX_SYMBOLS) {
+            let ids = self.vocab.ids(&piece);
+            if ids.is_empty() {
+                continue;
+            }
+            let style = self.packs.style(&blend, ids.len()).map_err(fail)?;
+            let mut tokens = Vec::with_capacity(ids.len() + 2);
+            tokens.push(0i64);
+            tokens.extend_from_slice(&ids);
+            tokens.push(0);
+            let audio = run(&mut self.session, tokens, style, speed).map_err(fail)?;
+            if !samples.is_empty() {
+                samples.extend_from_slice(&pause);
+            }
+            samples.extend_from_slice(&audio);
+        }
+        Ok(Audio {
+            samples,
+            sample_rate: (SAMPLE_RATE as f32 * pitch).round() as u32,
+        })
+    }
+}
+
+/// One call of the model: token ids (with their pads), a style vector, a speed.
+fn run(
+    session: &mut ModelSession,
+    tokens: Vec<i64>,
+    style: Vec<f32>,
+    speed: f32,
+) -> Result<Vec<f32>, String> {
+    {
+        let inputs = ort::inputs![
+            "tokens" => Tensor::from_array(([1usize, tokens.len()], tokens)).map_err(|e| e.to_string())?,
+            "style" => Tensor::from_array(([1usize, styles::WIDTH], style)).map_err(|e| e.to_string())?,
+            "speed" => Tensor::from_array(([1usize], vec![speed])).map_err(|e| e.to_string())?,
+        ];
+        let outputs = session.run(inputs).map_err(|e| e.to_string())?;
+        let (_, audio) = outputs[0]
+            .try_extract_tensor::<f32>()
+            .map_err(|e| format!("the model's audio output: {e}"))?;
+        Ok(audio.to_vec())
+    }
+}
+
+impl Engine for KokoroEngine {
+    fn voice_id(&self) -> &str {
+        &self.voice
+    }
+
+    fn speakers(&self) -> u32 {
+        1
+    }
+
+    fn synthesize(&mut self, text: &str, settings: &VoiceSettings) -> Result<Audio, SynthError> {
+        let phonemes = (self.front_end)(text).map_err(|reason| SynthError::Phonemize {
+            voice: self.voice.clone(),
+            text: text.to_string(),
+            reason,
+        })?;
+        self.synthesize_phonemes(&phonemes, settings, text)
+    }
+}
