@@ -138,7 +138,7 @@ pub(crate) mod tests {
     fn npy(fill: impl Fn(usize) -> f32) -> Vec<u8> {
         let mut header =
             "{'descr': '<f4', 'fortran_order': False, 'shape': (510, 1, 256), }".to_string();
-        while (10 + header.len() + 1) % 64 != 0 {
+        while !(10 + header.len() + 1).is_multiple_of(64) {
             header.push(' ');
         }
         header.push('\n');
