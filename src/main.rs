@@ -385,6 +385,7 @@ fn run(cli: Cli) -> Result<()> {
                     formant,
                     ..Default::default()
                 },
+                gender: None,
             };
             let data_dir = voices::data_dir()?;
             let request = render::SayRequest {

@@ -49,6 +49,17 @@ pub struct Turn {
 pub struct CastEntry {
     pub voice: String,
     pub settings: VoiceSettings,
+    /// Whether the speaker is a man or a woman, for a default cast to honour when `voice` is
+    /// left empty.
+    pub gender: Option<Gender>,
+}
+
+/// A speaker's gender, as a cast entry may give it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Gender {
+    Male,
+    Female,
 }
 
 /// The on-disk form of a cast entry. serde's `flatten` would accept any unknown key
@@ -75,6 +86,8 @@ struct FlatCastEntry {
     noise_w: Option<f32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     blend: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    gender: Option<Gender>,
 }
 
 impl From<FlatCastEntry> for CastEntry {
@@ -90,6 +103,7 @@ impl From<FlatCastEntry> for CastEntry {
                 noise_w: flat.noise_w,
                 blend: flat.blend,
             },
+            gender: flat.gender,
         }
     }
 }
@@ -106,6 +120,7 @@ impl From<CastEntry> for FlatCastEntry {
             noise_scale: s.noise_scale,
             noise_w: s.noise_w,
             blend: s.blend,
+            gender: entry.gender,
         }
     }
 }
@@ -735,6 +750,7 @@ mod tests {
                     noise_w: None,
                     blend: None,
                 },
+                gender: None,
             },
         );
         cast.insert(
@@ -742,6 +758,7 @@ mod tests {
             CastEntry {
                 voice: "zh-female-1".to_string(),
                 settings: VoiceSettings::default(),
+                gender: None,
             },
         );
         let mut metadata = BTreeMap::new();

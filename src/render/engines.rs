@@ -29,6 +29,11 @@ pub(crate) fn candidates(catalog: &Catalog, installed: &[InstalledVoice]) -> Vec
             installed: installed.iter().any(|v| v.entry.id == entry.id),
             rank: quality_rank(&entry.quality),
             shifts_formants: engine_for(entry).honours().formant,
+            gender: match entry.gender {
+                voices::Gender::Male => Some(crate::script::Gender::Male),
+                voices::Gender::Female => Some(crate::script::Gender::Female),
+                voices::Gender::Mixed => None,
+            },
         })
         .collect()
 }
@@ -225,6 +230,7 @@ mod tests {
             let entry = CastEntry {
                 voice: voice.to_string(),
                 settings: Default::default(),
+                gender: None,
             };
             sentence_key(&voices, &entry, "你好", 24000, lexicon).unwrap()
         };
@@ -248,6 +254,7 @@ mod tests {
         let entry = CastEntry {
             voice: "zh_CN-baker".into(),
             settings: Default::default(),
+            gender: None,
         };
         let message = sentence_key(&voices, &entry, "你好", 24000, &unreadable)
             .unwrap_err()

@@ -1,12 +1,15 @@
 //! The cast: which voice, with which settings, speaks for every speaker of a script.
 //!
 //! Explicit choices come from the script's own `cast` table, then a cast file, then `--cast`
-//! arguments (later ones win). Speakers left over get installed voices of the script's
-//! language, a different one each; when there are fewer voices than speakers, the same model
-//! is reused with another speaker id or, for single-speaker models, another pitch and pace,
-//! and the caller is warned.
+//! arguments (later ones win). Speakers left over get the default cast's personas
+//! ([`defaults`], measured best first, of the gender a cast entry asks for), then installed
+//! voices of the script's language, a different one each; when there are fewer voices than
+//! speakers, the same model is reused with another speaker id or, for single-speaker models,
+//! another pitch and pace, and the caller is warned.
 
-use crate::script::{CastEntry, SettingError, VoiceSettings};
+mod defaults;
+
+use crate::script::{CastEntry, Gender, SettingError, VoiceSettings};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -70,6 +73,8 @@ pub struct Candidate {
     pub rank: i32,
     /// Whether its engine can shift formants apart from pitch.
     pub shifts_formants: bool,
+    /// The voice's gender, when it is one person's.
+    pub gender: Option<Gender>,
 }
 
 /// One explicit assignment with where it came from (for error messages).
@@ -152,6 +157,7 @@ pub fn parse_cast_arg(arg: &str) -> Result<Assignment, CastError> {
         entry: CastEntry {
             voice: voice.to_string(),
             settings,
+            gender: None,
         },
     })
 }
@@ -241,6 +247,7 @@ pub fn resolve(
             merged.voice = entry.voice.clone();
         }
         merge_settings(&mut merged.settings, &entry.settings);
+        merged.gender = entry.gender.or(merged.gender);
     }
 
     let mut usable: Vec<&Candidate> = candidates
@@ -256,11 +263,38 @@ pub fn resolve(
             *uses.entry(entry.voice.clone()).or_default() += 1;
         }
     }
+    // Personas of the default cast go first, each to one speaker.
+    let installed = |id: &str| candidates.iter().any(|c| c.id == id && c.installed);
+    let mut personas_left: Vec<&defaults::Persona> = defaults::personas(language)
+        .iter()
+        .filter(|p| installed(&p.voice))
+        .collect();
     for speaker in speakers {
         let entry = entries.entry(speaker.clone()).or_default();
         if !entry.voice.is_empty() {
             continue;
         }
+        let wanted = entry.gender;
+        if let Some(at) = personas_left
+            .iter()
+            .position(|p| wanted.is_none_or(|g| g == p.gender))
+        {
+            let persona = personas_left.remove(at);
+            persona.apply(entry);
+            *uses.entry(persona.voice.clone()).or_default() += 1;
+            continue;
+        }
+        // A gender no persona is left for: the voices of that gender, if there are any.
+        let of_gender: Vec<&Candidate> = usable
+            .iter()
+            .copied()
+            .filter(|c| wanted.is_some() && c.gender == wanted)
+            .collect();
+        let usable = if of_gender.is_empty() {
+            usable.clone()
+        } else {
+            of_gender
+        };
         if usable.is_empty() {
             let all: Vec<&str> = candidates
                 .iter()
@@ -362,6 +396,7 @@ mod tests {
             installed,
             rank: 0,
             shifts_formants: false,
+            gender: None,
         }
     }
 
@@ -538,5 +573,85 @@ mod tests {
         assert!(load_cast_file(&path).is_err());
         std::fs::write(&path, "not toml [").unwrap();
         assert!(load_cast_file(&path).is_err());
+    }
+
+    fn kokoro_candidates() -> Vec<Candidate> {
+        [
+            "kokoro-jm_kumo",
+            "kokoro-jf_gongitsune",
+            "kokoro-jf_nezumi",
+            "zh_CN-baker",
+        ]
+        .into_iter()
+        .map(|id| Candidate {
+            gender: Some(if id.contains("jm_") {
+                Gender::Male
+            } else {
+                Gender::Female
+            }),
+            ..candidate(id, "zh", 1, true)
+        })
+        .collect()
+    }
+
+    #[test]
+    fn the_default_cast_follows_the_measured_table() {
+        let cast = resolve(
+            &names(&["Ilya", "Host", "Narrator"]),
+            "zh",
+            &[],
+            &kokoro_candidates(),
+        )
+        .unwrap();
+        let ilya = cast.voice_of("Ilya").unwrap();
+        let host = cast.voice_of("Host").unwrap();
+        let narrator = cast.voice_of("Narrator").unwrap();
+        assert_eq!(
+            (ilya.voice.as_str(), &ilya.settings.blend),
+            ("kokoro-jm_kumo", &None)
+        );
+        assert_eq!(host.voice, "kokoro-jm_kumo");
+        assert_eq!(host.settings.blend.as_deref(), Some("jf_gongitsune*0.25"));
+        assert_eq!(narrator.voice, "kokoro-jf_gongitsune");
+        assert!(cast.warnings.is_empty(), "{:?}", cast.warnings);
+    }
+
+    #[test]
+    fn a_gender_in_the_cast_entry_is_honoured() {
+        let female = Assignment {
+            origin: "test".into(),
+            speaker: "Host".into(),
+            entry: CastEntry {
+                gender: Some(Gender::Female),
+                ..Default::default()
+            },
+        };
+        let cast = resolve(
+            &names(&["Ilya", "Host", "Guest"]),
+            "zh",
+            &[female],
+            &kokoro_candidates(),
+        )
+        .unwrap();
+        assert_eq!(cast.voice_of("Ilya").unwrap().voice, "kokoro-jm_kumo");
+        assert_eq!(cast.voice_of("Host").unwrap().voice, "kokoro-jf_gongitsune");
+        // The next speaker takes the next persona left: the second male one.
+        let guest = cast.voice_of("Guest").unwrap();
+        assert_eq!(guest.voice, "kokoro-jm_kumo");
+        assert!(guest.settings.blend.is_some());
+    }
+
+    #[test]
+    fn without_kokoro_the_cast_is_as_before() {
+        let cast = resolve(
+            &names(&["A", "B"]),
+            "zh",
+            &[],
+            &[candidate("zh_CN-baker", "zh", 1, true)],
+        )
+        .unwrap();
+        assert_eq!(cast.voice_of("A").unwrap().voice, "zh_CN-baker");
+        assert_eq!(cast.voice_of("B").unwrap().voice, "zh_CN-baker");
+        assert_eq!(cast.warnings.len(), 1);
     }
 }
