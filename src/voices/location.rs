@@ -1,5 +1,5 @@
-//! Where recast keeps its data (voices, the runtime, the cache) and where each voice lives
-//! in it.
+//! Where recast keeps its data (voices, the runtime, the cache), where each voice lives
+//! in it, and where the files voices share are kept.
 
 use super::error::VoiceError;
 use std::ffi::{OsStr, OsString};
@@ -45,6 +45,15 @@ pub fn voices_dir(data_dir: &Path) -> PathBuf {
 pub fn voice_dir(data_dir: &Path, id: &str) -> PathBuf {
     voices_dir(data_dir).join(id)
 }
+
+/// `<data>/voices/.shared`: files several voices have in common, kept once under their
+/// sha256 and hard-linked into each voice's folder.
+pub fn shared_dir(data_dir: &Path) -> PathBuf {
+    voices_dir(data_dir).join(SHARED_DIR)
+}
+
+/// The name of [`shared_dir`] inside `<data>/voices`.
+pub(crate) const SHARED_DIR: &str = ".shared";
 
 /// The entries of `dir` whose names start with `prefix`; none if `dir` cannot be read.
 pub(crate) fn entries_named(dir: &Path, prefix: &str) -> Vec<PathBuf> {

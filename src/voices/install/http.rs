@@ -11,7 +11,7 @@ use std::fs;
 use std::io;
 use std::path::Path;
 
-fn make_agent(opts: &InstallOptions<'_>) -> ureq::Agent {
+pub(super) fn make_agent(opts: &InstallOptions<'_>) -> ureq::Agent {
     let config = ureq::Agent::config_builder()
         .timeout_connect(Some(opts.connect_timeout))
         .timeout_recv_response(Some(opts.connect_timeout))
@@ -32,6 +32,20 @@ fn http_reason(e: &ureq::Error) -> String {
         },
         other => other.to_string(),
     }
+}
+
+/// GET `url`: a reader of the body and its length if the server gave it, or why not.
+pub(super) fn open_url(
+    agent: &ureq::Agent,
+    url: &str,
+) -> Result<(impl io::Read + use<>, Option<u64>), String> {
+    let resp = agent.get(url).call().map_err(|e| http_reason(&e))?;
+    let length = resp
+        .headers()
+        .get("content-length")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    Ok((resp.into_body().into_reader(), length))
 }
 
 /// Installs a voice whose files are downloaded one by one; each download is a task of the
@@ -61,17 +75,8 @@ pub(super) fn install_http(
     let mut records = Vec::new();
     for ((role, spec), exp) in entry.source.files().into_iter().zip(&expected) {
         let url = spec.from.as_str();
-        let resp = agent
-            .get(url)
-            .call()
-            .map_err(|e| download_err(url, http_reason(&e)))?;
-        let length = resp
-            .headers()
-            .get("content-length")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.trim().parse::<u64>().ok())
-            .or(exp.size);
-        let mut reader = resp.into_body().into_reader();
+        let (mut reader, length) = open_url(&agent, url).map_err(|e| download_err(url, e))?;
+        let length = length.or(exp.size);
         opts.reporter.start(&format!("Downloading {url}"), length);
         opts.reporter.advance(0, Some(spec.file_name()));
         let rec = staging.write_verified(

