@@ -60,8 +60,9 @@ VOICE_WHEEL = Path(
     )
 )
 
-# misaki's [en] and [zh] extras, pinned, minus spacy-curated-transformers (which pulls torch
-# and serves only the transformer pipeline, not used here).
+# misaki (installed without its extras) and what its [en] and [zh] extras bring, pinned,
+# minus spacy-curated-transformers (which pulls torch and serves only the transformer
+# pipeline, not used here).
 PINNED = [
     "misaki==0.9.4",
     "addict==2.4.0",
@@ -137,8 +138,7 @@ def ensure_reference() -> None:
     if not python.exists():
         subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True)
     pip = [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
-    subprocess.run(pip + ["--no-deps"] + PINNED, check=True)
-    subprocess.run(pip + ["spacy==3.8.18"], check=True)
+    subprocess.run(pip + PINNED, check=True)
     subprocess.run(pip + ["--no-deps"] + PINNED_NO_DEPS, check=True)
     env = dict(os.environ, RECAST_KOKORO_REEXEC="1")
     os.execve(str(python), [str(python), __file__, *sys.argv[1:]], env)

@@ -2,7 +2,7 @@
 //! between two words, the spaces misaki writes around each mark, and where clauses end (so
 //! an engine can split a long input there).
 
-use super::{KokoroWord, WordSource};
+use super::{KokoroWord, WordSource, is_kokoro_symbol};
 
 /// A punctuation mark in Kokoro's symbols, with the spaces misaki writes around it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -34,12 +34,20 @@ pub(crate) struct Builder {
     words: Vec<KokoroWord>,
     clause_ends: Vec<usize>,
     after_word: bool,
+    /// Symbols a reading had that Kokoro lacks (left out), each once.
+    dropped: Vec<char>,
 }
 
 impl Builder {
     fn push(&mut self, s: &str) {
-        self.phonemes.push_str(s);
-        self.len += s.chars().count();
+        for c in s.chars() {
+            if is_kokoro_symbol(c) {
+                self.phonemes.push(c);
+                self.len += 1;
+            } else if !self.dropped.contains(&c) {
+                self.dropped.push(c);
+            }
+        }
     }
 
     fn space(&mut self) {
@@ -87,14 +95,28 @@ impl Builder {
         });
     }
 
-    /// The phoneme string (no space at either end), the words, and the clause ends (in
-    /// symbols from the start, the last one dropped when it is the end).
-    pub fn finish(self) -> (String, Vec<KokoroWord>, Vec<usize>) {
+    /// What was built.
+    pub fn finish(self) -> Built {
         let phonemes = self.phonemes.trim_end();
         let len = phonemes.chars().count();
-        let clause_ends = self.clause_ends.into_iter().filter(|&e| e < len).collect();
-        (phonemes.to_string(), self.words, clause_ends)
+        Built {
+            phonemes: phonemes.to_string(),
+            words: self.words,
+            clause_ends: self.clause_ends.into_iter().filter(|&e| e < len).collect(),
+            dropped: self.dropped,
+        }
     }
+}
+
+/// A sentence's phonemes, put together.
+pub(crate) struct Built {
+    /// Kokoro's symbols only, no space at either end.
+    pub phonemes: String,
+    pub words: Vec<KokoroWord>,
+    /// In symbols from the start; the end of the last clause is not one.
+    pub clause_ends: Vec<usize>,
+    /// Symbols Kokoro lacks that readings had, left out.
+    pub dropped: Vec<char>,
 }
 
 #[cfg(test)]
@@ -129,18 +151,23 @@ mod tests {
         b.mark(OPEN, None);
         b.word(word("ef"));
         b.mark(COMMA, None);
-        let (phonemes, words, ends) = b.finish();
-        assert_eq!(phonemes, "ab cd, “ef,");
-        assert_eq!(words.len(), 6);
+        let built = b.finish();
+        assert_eq!(built.phonemes, "ab cd, “ef,");
+        assert_eq!(built.words.len(), 6);
         // After "ab cd," (6 symbols); the final comma is the end, not a boundary.
-        assert_eq!(ends, vec![6]);
+        assert_eq!(built.clause_ends, vec![6]);
     }
 
     #[test]
-    fn empty_words_add_nothing() {
+    fn empty_words_add_nothing_and_unknown_symbols_are_left_out() {
         let mut b = Builder::default();
         b.word(word(""));
-        b.word(word("a"));
-        assert_eq!(b.finish().0, "a");
+        b.word(word("aʍgʍ"));
+        b.mark(COMMA, None);
+        b.word(word("b"));
+        let built = b.finish();
+        assert_eq!(built.phonemes, "a, b");
+        assert_eq!(built.dropped, vec!['ʍ', 'g']);
+        assert_eq!(built.clause_ends, vec![2]);
     }
 }

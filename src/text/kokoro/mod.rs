@@ -111,8 +111,8 @@ pub struct KokoroReading {
     /// Where clauses end in `phonemes`, in symbols from its start (right after a , ; : . ! ?
     /// … or —): where a long input may be split.
     pub clause_ends: Vec<usize>,
-    /// Pieces of the sentence that produced no sound (emoji, symbols), for the caller to
-    /// report.
+    /// Pieces of the sentence that produced no sound (emoji, symbols), and phonemes left out
+    /// for want of a Kokoro symbol, for the caller to report.
     pub skipped: Vec<String>,
 }
 
@@ -195,16 +195,21 @@ pub fn kokoro_phonemes(
         }
         (Language::English, text.trim().to_string())
     };
-    let (phonemes, words, clause_ends) = builder.finish();
-    // Whatever a reading holds that Kokoro has no symbol for is not sent (the model would
-    // drop it too): only symbols a user's lexicon could not have are possible here.
-    let phonemes: String = phonemes.chars().filter(|&c| is_kokoro_symbol(c)).collect();
+    let built = builder.finish();
+    // A symbol Kokoro lacks is left out (the model would drop it too); it can only come from
+    // espeak-ng phonemes that the mapping does not know.
+    skipped.extend(
+        built
+            .dropped
+            .iter()
+            .map(|c| format!("{c} (U+{:04X}, no Kokoro symbol)", *c as u32)),
+    );
     Ok(KokoroReading {
         language,
         normalized,
-        phonemes,
-        words,
-        clause_ends,
+        phonemes: built.phonemes,
+        words: built.words,
+        clause_ends: built.clause_ends,
         skipped,
     })
 }
