@@ -5,6 +5,8 @@
 //! piece, and pieces with nothing speakable in them are returned as such so the caller can
 //! report them.
 
+pub mod espeak;
+pub mod kokoro;
 pub mod phonetic;
 pub mod zh;
 

@@ -9,6 +9,12 @@
 //!
 //! Precedence: user files (later files win), then the built-in lexicon, then the phrase
 //! dictionary, then per-character readings.
+//!
+//! For voices that speak English as English (Kokoro), an English word may also be given a
+//! reading in Kokoro's phoneme symbols between slashes (`Hinton = /hˈɪntən/`), or `spell`
+//! (read letter by letter: `NASA = spell`) or `word` (read as a word: `ONNX = word`). These
+//! are kept apart from the pinyin and character readings: the other voices do not see them,
+//! and an English word may have one of each kind.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -58,6 +64,30 @@ pub struct Entry {
     pub source: Source,
 }
 
+/// How a voice that speaks English (Kokoro) reads an English word, as a lexicon says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PhonemeReading {
+    /// Kokoro's phoneme symbols (`/hˈɪntən/`, written without the slashes).
+    Phonemes(String),
+    /// Letter by letter (`spell`).
+    Spell,
+    /// As a word, even if it is written in capitals (`word`).
+    Word,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PhonemeEntry {
+    pub reading: PhonemeReading,
+    pub source: Source,
+}
+
+/// The entries of one lexicon file.
+#[derive(Debug, Default)]
+struct ParsedFile {
+    entries: Vec<(String, Entry)>,
+    phonemes: Vec<(String, PhonemeEntry)>,
+}
+
 /// A lexicon file could not be used.
 #[derive(Debug, thiserror::Error)]
 pub enum LexiconError {
@@ -82,6 +112,10 @@ pub struct Lexicon {
     words: HashMap<String, Entry>,
     /// English words and phrases, by lower-case key (matching ignores case).
     english: HashMap<String, Entry>,
+    /// Phoneme readings of English words, by their key as written ("US" and "us" differ).
+    phonemes: HashMap<String, PhonemeEntry>,
+    /// The same, by lower-case key, for words written in another case.
+    phonemes_folded: HashMap<String, PhonemeEntry>,
     /// Longest English key, in words.
     pub(crate) max_english_words: usize,
     /// Longest Chinese key, in characters (over words and phrases).
@@ -110,6 +144,7 @@ impl fmt::Debug for Lexicon {
         f.debug_struct("Lexicon")
             .field("words", &self.words.len())
             .field("english", &self.english.len())
+            .field("phonemes", &self.phonemes.len())
             .field("phrases", &self.phrases.as_ref().map(|p| p.len()))
             .finish()
     }
@@ -120,7 +155,9 @@ fn builtin_entries() -> &'static Vec<(String, Entry)> {
     static ENTRIES: OnceLock<Vec<(String, Entry)>> = OnceLock::new();
     ENTRIES.get_or_init(|| {
         // The built-in file is tested; should it ever fail, recast reads without it.
-        parse_toml(BUILTIN, Path::new("lexicon.toml"), &Source::Builtin).unwrap_or_default()
+        parse_toml(BUILTIN, Path::new("lexicon.toml"), &Source::Builtin)
+            .map(|parsed| parsed.entries)
+            .unwrap_or_default()
     })
 }
 
@@ -150,6 +187,8 @@ impl Lexicon {
         let mut lexicon = Lexicon {
             words: HashMap::new(),
             english: HashMap::new(),
+            phonemes: HashMap::new(),
+            phonemes_folded: HashMap::new(),
             max_english_words: 1,
             max_word_chars: 1,
             phrases: None,
@@ -218,13 +257,16 @@ impl Lexicon {
         self.sources
             .push(source_digest(&[b"user file", text.as_bytes()]));
         let source = Source::User(path.to_path_buf());
-        let entries = if path.extension().is_some_and(|e| e == "toml") {
+        let parsed = if path.extension().is_some_and(|e| e == "toml") {
             parse_toml(&text, path, &source)?
         } else {
             parse_lines(&text, path, &source)?
         };
+        for (key, entry) in parsed.phonemes {
+            self.insert_phonemes(&key, entry);
+        }
         let mut new_words = Vec::new();
-        for (key, entry) in entries {
+        for (key, entry) in parsed.entries {
             if key.chars().count() > 1 && key.chars().all(is_han) {
                 new_words.push(key.clone());
             }
@@ -243,6 +285,19 @@ impl Lexicon {
 
     /// Adds one entry (as a user entry without a file); `reading` as in a lexicon file.
     pub fn insert(&mut self, key: &str, reading: &str) -> Result<(), String> {
+        if let Some(reading) = parse_phoneme_reading(key, reading)? {
+            self.sources.push(source_digest(&[
+                b"phoneme entry",
+                key.as_bytes(),
+                reading_bytes(&reading).as_bytes(),
+            ]));
+            let entry = PhonemeEntry {
+                reading,
+                source: Source::User(PathBuf::new()),
+            };
+            self.insert_phonemes(key.trim(), entry);
+            return Ok(());
+        }
         let entry = Entry {
             reading: parse_reading(key, reading)?,
             source: Source::User(PathBuf::new()),
@@ -313,6 +368,21 @@ impl Lexicon {
         self.len() == (0, 0, 0)
     }
 
+    fn insert_phonemes(&mut self, key: &str, entry: PhonemeEntry) {
+        let key = squash_spaces(key);
+        self.phonemes_folded
+            .insert(key.to_lowercase(), entry.clone());
+        self.phonemes.insert(key, entry);
+    }
+
+    /// The phoneme reading of an English word for voices that speak English: an entry
+    /// written exactly so first ("US"), then one in another case ("Hinton" for "HINTON").
+    pub(crate) fn phoneme_entry(&self, word: &str) -> Option<&PhonemeEntry> {
+        self.phonemes
+            .get(word)
+            .or_else(|| self.phonemes_folded.get(&word.to_lowercase()))
+    }
+
     fn insert_entry(&mut self, key: &str, entry: Entry) {
         if key.chars().any(is_han) {
             self.max_word_chars = self.max_word_chars.max(key.chars().count());
@@ -358,6 +428,59 @@ pub fn phrase_dictionary_path(data_dir: &Path) -> PathBuf {
 
 fn squash_spaces(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+fn reading_bytes(reading: &PhonemeReading) -> String {
+    match reading {
+        PhonemeReading::Phonemes(p) => format!("/{p}/"),
+        PhonemeReading::Spell => "spell".into(),
+        PhonemeReading::Word => "word".into(),
+    }
+}
+
+/// A reading for voices that speak English: `/phonemes/`, `spell` or `word`; `None` for any
+/// other reading (pinyin, characters).
+pub(crate) fn parse_phoneme_reading(
+    key: &str,
+    reading: &str,
+) -> Result<Option<PhonemeReading>, String> {
+    let key = key.trim();
+    let reading = reading.trim();
+    let parsed = match reading {
+        "spell" => PhonemeReading::Spell,
+        "word" => PhonemeReading::Word,
+        _ => match reading.strip_prefix('/').and_then(|r| r.strip_suffix('/')) {
+            Some(symbols) => {
+                let symbols = squash_spaces(symbols);
+                if symbols.is_empty() {
+                    return Err(format!("the phoneme reading of `{key}` is empty"));
+                }
+                if let Some(bad) = symbols
+                    .chars()
+                    .find(|&c| !crate::text::kokoro::is_kokoro_symbol(c))
+                {
+                    return Err(format!(
+                        "`{bad}` (U+{:04X}) in the reading of `{key}` is not one of Kokoro's \
+                         phoneme symbols{}",
+                        bad as u32,
+                        crate::text::kokoro::symbol_hint(bad)
+                    ));
+                }
+                PhonemeReading::Phonemes(symbols)
+            }
+            None => return Ok(None),
+        },
+    };
+    if key.is_empty() {
+        return Err("empty word".into());
+    }
+    if key.chars().any(is_han) {
+        return Err(format!(
+            "`{key}` is Chinese: give it pinyin (e.g. yin2 hang2) or characters; `/…/`, \
+             `spell` and `word` are for English words"
+        ));
+    }
+    Ok(Some(parsed))
 }
 
 /// Parses a reading for `key`: pinyin syllables with tone digits, or Chinese characters.
@@ -417,11 +540,7 @@ fn line_of(text: &str, offset: usize) -> usize {
     text[..offset.min(text.len())].matches('\n').count() + 1
 }
 
-fn parse_toml(
-    text: &str,
-    path: &Path,
-    source: &Source,
-) -> Result<Vec<(String, Entry)>, LexiconError> {
+fn parse_toml(text: &str, path: &Path, source: &Source) -> Result<ParsedFile, LexiconError> {
     use toml::de::{DeTable, DeValue};
     let syntax = |line: usize, message: String| LexiconError::Syntax {
         path: path.to_path_buf(),
@@ -432,7 +551,7 @@ fn parse_toml(
         let line = e.span().map_or(1, |s| line_of(text, s.start));
         syntax(line, e.message().to_string())
     })?;
-    let mut out = Vec::new();
+    let mut out = ParsedFile::default();
     let mut stack = vec![table.into_inner()];
     while let Some(table) = stack.pop() {
         for (key, value) in table {
@@ -440,8 +559,20 @@ fn parse_toml(
             let key = key.into_inner().to_string();
             match value.into_inner() {
                 DeValue::String(reading) => {
+                    if let Some(phonemes) =
+                        parse_phoneme_reading(&key, &reading).map_err(|m| syntax(line, m))?
+                    {
+                        out.phonemes.push((
+                            key.trim().to_string(),
+                            PhonemeEntry {
+                                reading: phonemes,
+                                source: source.clone(),
+                            },
+                        ));
+                        continue;
+                    }
                     let reading = parse_reading(&key, &reading).map_err(|m| syntax(line, m))?;
-                    out.push((
+                    out.entries.push((
                         key,
                         Entry {
                             reading,
@@ -462,6 +593,24 @@ fn parse_toml(
     Ok(out)
 }
 
+/// Parses a file of phoneme readings only (`word = /…/`, `spell`, `word`), in the lines
+/// format: the built-in lexicon of voices that speak English.
+pub(crate) fn parse_phoneme_lines(
+    text: &str,
+    path: &Path,
+    source: &Source,
+) -> Result<Vec<(String, PhonemeEntry)>, LexiconError> {
+    let parsed = parse_lines(text, path, source)?;
+    if let Some((key, _)) = parsed.entries.first() {
+        return Err(LexiconError::Syntax {
+            path: path.to_path_buf(),
+            line: 1,
+            message: format!("`{key}` has no phoneme reading (`/…/`, `spell` or `word`)"),
+        });
+    }
+    Ok(parsed.phonemes)
+}
+
 fn unquote(s: &str) -> &str {
     let s = s.trim();
     s.strip_prefix('"')
@@ -469,12 +618,8 @@ fn unquote(s: &str) -> &str {
         .unwrap_or(s)
 }
 
-fn parse_lines(
-    text: &str,
-    path: &Path,
-    source: &Source,
-) -> Result<Vec<(String, Entry)>, LexiconError> {
-    let mut out = Vec::new();
+fn parse_lines(text: &str, path: &Path, source: &Source) -> Result<ParsedFile, LexiconError> {
+    let mut out = ParsedFile::default();
     for (n, raw) in text.lines().enumerate() {
         let line = raw.split(" #").next().unwrap_or("").trim();
         if line.is_empty() || line.starts_with('#') || line.starts_with('[') {
@@ -489,8 +634,18 @@ fn parse_lines(
             return Err(syntax(format!("expected `word = reading`, found `{line}`")));
         };
         let key = unquote(key);
+        if let Some(phonemes) = parse_phoneme_reading(key, unquote(reading)).map_err(syntax)? {
+            out.phonemes.push((
+                key.to_string(),
+                PhonemeEntry {
+                    reading: phonemes,
+                    source: source.clone(),
+                },
+            ));
+            continue;
+        }
         let reading = parse_reading(key, unquote(reading)).map_err(syntax)?;
-        out.push((
+        out.entries.push((
             key.to_string(),
             Entry {
                 reading,
@@ -519,7 +674,7 @@ mod tests {
     #[test]
     fn builtin_lexicon_parses() {
         let parsed = parse_toml(BUILTIN, Path::new("lexicon.toml"), &Source::Builtin);
-        let entries = parsed.expect("built-in lexicon");
+        let entries = parsed.expect("built-in lexicon").entries;
         assert!(entries.len() > 300, "{}", entries.len());
         let lexicon = Lexicon::builtin();
         assert_eq!(pinyin(&lexicon.word("银行").unwrap().0), "yin2 hang2");
@@ -582,6 +737,63 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("missing.toml"), "{err}");
+    }
+
+    #[test]
+    fn phoneme_readings_for_english_words() {
+        let dir = tempfile::tempdir().unwrap();
+        let lines = dir.path().join("kokoro.txt");
+        std::fs::write(
+            &lines,
+            "Hinton = /hˈɪntən/\nNASA = spell\nONNX = word\nHinton = 辛顿\n",
+        )
+        .unwrap();
+        let lexicon = Lexicon::load(&lines).unwrap();
+        let hinton = lexicon.phoneme_entry("hinton").unwrap();
+        assert_eq!(hinton.reading, PhonemeReading::Phonemes("hˈɪntən".into()));
+        assert_eq!(hinton.source, Source::User(lines.clone()));
+        assert_eq!(
+            lexicon.phoneme_entry("NASA").unwrap().reading,
+            PhonemeReading::Spell
+        );
+        assert_eq!(
+            lexicon.phoneme_entry("ONNX").unwrap().reading,
+            PhonemeReading::Word
+        );
+        // The Chinese reading stays for the voices that read English in pinyin.
+        assert_eq!(pinyin(&lexicon.english("Hinton").unwrap().reading), "辛顿");
+        assert!(lexicon.english("NASA").is_none());
+
+        let toml_path = dir.path().join("kokoro.toml");
+        std::fs::write(&toml_path, "[english]\nIlya = \"/ˈɪljə/\"\n").unwrap();
+        let lexicon = Lexicon::load(&toml_path).unwrap();
+        assert_eq!(
+            lexicon.phoneme_entry("Ilya").unwrap().reading,
+            PhonemeReading::Phonemes("ˈɪljə".into())
+        );
+        let mut lexicon = Lexicon::builtin();
+        let before = lexicon.digest();
+        lexicon.insert("GPT", "/ʤˈipˌit/").unwrap();
+        assert_ne!(lexicon.digest(), before);
+        assert!(lexicon.phoneme_entry("GPT").is_some());
+    }
+
+    #[test]
+    fn bad_phoneme_readings_say_what_is_wrong() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("bad.txt");
+        for (line, expect) in [
+            ("Google = /ˈgugəl/", "ɡ (U+0261"),
+            ("Hinton = //", "empty"),
+            ("银行 = /jin/", "is Chinese"),
+            ("bird = /bɝd/", "write ɜɹ"),
+        ] {
+            std::fs::write(&path, format!("ok = /ˈO/\n{line}\n")).unwrap();
+            let err = Lexicon::load(&path).unwrap_err().to_string();
+            assert!(err.contains("bad.txt:2:"), "{line}: {err}");
+            assert!(err.contains(expect), "{line}: {err}");
+        }
+        assert!(Lexicon::builtin().insert("x", "/g/").is_err());
     }
 
     #[test]

@@ -36,10 +36,12 @@ mod tones;
 use std::fmt::Write as _;
 
 pub use lazy_lexicon::{LazyLexicon, load_lexicon};
-pub use lexicon::{Lexicon, LexiconError, Source, phrase_dictionary_path};
+pub use lexicon::{
+    Lexicon, LexiconError, PhonemeEntry, PhonemeReading, Source, phrase_dictionary_path,
+};
 pub use normalize::normalize;
 
-use crate::text::phonetic::{Break, PhoneticSentence};
+use crate::text::phonetic::{Break, PhoneticSentence, Syllable};
 use reader::Origin;
 
 /// How to read.
@@ -147,6 +149,76 @@ fn analyse(
     })
 }
 
+/// A sentence read word by word, for front ends that mark word boundaries and punctuation
+/// themselves (Kokoro's): the segmenter's words (not prosodic words) with their syllables,
+/// and each punctuation mark in the normaliser's unified form ("，" "。" "“" "《" …).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub(crate) struct WordReading {
+    pub normalized: String,
+    pub tokens: Vec<WordToken>,
+    pub skipped: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum WordToken {
+    Word {
+        text: String,
+        syllables: Vec<Syllable>,
+        /// Where a reading that is not the characters' usual one came from (as `explain`
+        /// says it).
+        note: Option<String>,
+        /// An English word (read into pinyin, which a voice that speaks English ignores).
+        latin: bool,
+    },
+    Mark(String),
+}
+
+/// Reads one sentence word by word (see [`WordReading`]).
+pub(crate) fn read_words(
+    sentence: &str,
+    lexicon: &Lexicon,
+    options: &ReadOptions,
+) -> Result<WordReading, FrontEndError> {
+    let analysis = analyse(sentence, lexicon, options)?;
+    // Every mark of the normalised text is one break, in order (the reader turns each mark
+    // into a break, and grouping keeps them).
+    let mut marks = normalize::pieces(sentence)
+        .into_iter()
+        .filter_map(|p| match p {
+            normalize::Piece::Mark { text, .. } => Some(text),
+            _ => None,
+        });
+    let mut tokens = Vec::new();
+    for item in &analysis.items {
+        match item {
+            tones::Item::Break(_) => tokens.push(WordToken::Mark(marks.next().unwrap_or_default())),
+            tones::Item::Group(g) => tokens.extend(g.words.iter().map(|w| WordToken::Word {
+                text: w.text.clone(),
+                syllables: w.syllables.clone(),
+                note: origin_note(&w.origin),
+                latin: w.kind == reader::Kind::Latin,
+            })),
+        }
+    }
+    Ok(WordReading {
+        normalized: analysis.reading.sentence.normalized,
+        tokens,
+        skipped: analysis.reading.skipped,
+    })
+}
+
+/// Where a word's reading came from, unless from the characters' usual readings.
+fn origin_note(origin: &Origin) -> Option<String> {
+    match origin {
+        Origin::Lexicon(s) | Origin::English(s) => Some(s.to_string()),
+        Origin::Parts => Some("words inside it, then characters".into()),
+        Origin::Letters => Some("letter by letter".into()),
+        Origin::Transliterated => Some("transliterated (not in any lexicon)".into()),
+        Origin::EnglishParts => Some("its parts read separately".into()),
+        Origin::Characters | Origin::Number => None,
+    }
+}
+
 fn words(items: &[tones::Item]) -> impl Iterator<Item = &reader::Word> {
     items.iter().flat_map(|i| match i {
         tones::Item::Group(g) => g.words.iter(),
@@ -205,15 +277,7 @@ pub fn explain(sentence: &str, lexicon: &Lexicon, options: &ReadOptions) -> Stri
     let mut from = Vec::new();
     let mut changes = Vec::new();
     for (w, before) in words(&analysis.items).zip(&analysis.before_sandhi) {
-        let source = match &w.origin {
-            Origin::Lexicon(s) | Origin::English(s) => Some(s.to_string()),
-            Origin::Parts => Some("words inside it, then characters".into()),
-            Origin::Letters => Some("letter by letter".into()),
-            Origin::Transliterated => Some("transliterated (not in any lexicon)".into()),
-            Origin::EnglishParts => Some("its parts read separately".into()),
-            Origin::Characters | Origin::Number => None,
-        };
-        if let Some(s) = source {
+        if let Some(s) = origin_note(&w.origin) {
             from.push(format!("{}: {s}", w.text));
         }
         let changed: Vec<String> = before
