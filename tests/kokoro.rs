@@ -64,10 +64,16 @@ fn a_sentence_longer_than_the_model_takes_is_spoken_whole() {
         .synthesize(&format!("{clause}。"), &VoiceSettings::default())
         .unwrap();
     // Forty clauses: well over the 510 symbols one call takes.
-    let long: String = std::iter::repeat_n(clause, 40).collect::<Vec<_>>().join("，") + "。";
+    let long: String = std::iter::repeat_n(clause, 40)
+        .collect::<Vec<_>>()
+        .join("，")
+        + "。";
     let audio = kumo.synthesize(&long, &VoiceSettings::default()).unwrap();
     let ratio = seconds(&audio) / seconds(&one);
-    assert!((25.0..=60.0).contains(&ratio), "40 clauses took {ratio:.1} times one");
+    assert!(
+        (25.0..=60.0).contains(&ratio),
+        "40 clauses took {ratio:.1} times one"
+    );
 }
 
 #[test]

@@ -3,6 +3,8 @@
 //! [`DIFFERENCES`], each with the reason recast reads it its own way. espeak-ng's mapping is
 //! checked word by word against misaki's espeak fallback (same espeak-ng 1.52).
 
+mod common;
+
 use recast::text::kokoro::{
     KokoroOptions, KokoroReading, Language, SYMBOLS, english_by_espeak, kokoro_phonemes,
     unknown_symbols,
@@ -191,7 +193,13 @@ fn sentences() -> Vec<Value> {
 
 #[test]
 fn the_symbols_are_those_of_the_models_vocab() {
-    let vocab = json("vocab.json");
+    // The model's own symbol table, as `scripts/setup` installs it with the Kokoro voices.
+    let path = common::real_data_dir().join("voices/kokoro-jm_kumo/vocab.json");
+    let vocab: Value = serde_json::from_str(
+        &std::fs::read_to_string(&path)
+            .unwrap_or_else(|e| panic!("{}: {e} (run scripts/setup)", path.display())),
+    )
+    .unwrap();
     let keys: Vec<&str> = vocab["vocab"]
         .as_object()
         .unwrap()

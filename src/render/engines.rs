@@ -183,7 +183,7 @@ pub(crate) fn sentence_key(
     key.part(&entry.voice);
     if let Some(voice) = installed.iter().find(|v| v.entry.id == entry.voice) {
         let engine = engine_for(&voice.entry);
-        key.part(engine.version());
+        key.part(&engine.version());
         if engine.chinese_reading().is_some() {
             key.part(&lexicon.get()?.digest());
         }

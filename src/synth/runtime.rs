@@ -2,7 +2,7 @@
 //! process, and espeak-ng's data folder.
 
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, OnceLock};
+use std::sync::OnceLock;
 
 /// What can go wrong finding or loading the run-time libraries.
 #[derive(Debug, Clone, thiserror::Error)]
@@ -82,10 +82,6 @@ pub(crate) fn runtime_tag() -> String {
 /// The only way espeak-rs takes a data folder (besides the working directory and the
 /// executable's own folder).
 const ESPEAK_ENV: &str = "PIPER_ESPEAKNG_DATA_DIRECTORY";
-
-/// espeak-ng keeps global state (current voice, output buffers): phonemization from several
-/// threads must take turns.
-pub(crate) static ESPEAK_LOCK: Mutex<()> = Mutex::new(());
 
 /// Points espeak-ng at its data for the rest of the process, unless espeak-rs already finds
 /// it by itself. Returns the folder that holds `espeak-ng-data`.

@@ -52,6 +52,6 @@ pub use install::{
 pub use installed::{
     Installation, InstalledVoice, installation, installed, locate, survey, verify_installed,
 };
-pub(crate) use location::entries_named;
+pub(crate) use location::{SHARED_DIR, entries_named};
 pub use location::{data_dir, shared_dir, voice_dir, voices_dir};
 pub use receipt::{ConvertedFrom, Receipt, ReceiptFile};

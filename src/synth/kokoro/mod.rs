@@ -40,6 +40,91 @@ pub struct KokoroPhonemes {
 /// Turns a sentence into Kokoro's symbols, or says why it cannot.
 pub type KokoroFrontEnd = Box<dyn Fn(&str) -> Result<KokoroPhonemes, String> + Send>;
 
+/// The Kokoro engine as the registry knows it.
+pub(crate) struct Kokoro;
+
+impl crate::synth::EngineType for Kokoro {
+    fn version(&self) -> String {
+        format!("{VERSION}+{}", crate::text::kokoro::front_end_version())
+    }
+
+    fn honours(&self) -> crate::synth::Honours {
+        crate::synth::Honours {
+            pitch: true,
+            formant: false,
+            speaker_id: false,
+            noise: false,
+        }
+    }
+
+    /// Kokoro v1.0's Mandarin was trained on lexical tones (misaki's v1.0 front end).
+    fn chinese_reading(&self) -> Option<crate::text::zh::ReadOptions> {
+        Some(crate::text::zh::ReadOptions::lexical())
+    }
+
+    fn load(
+        &self,
+        voice: &crate::voices::InstalledVoice,
+        threads: usize,
+        lexicon: &crate::text::zh::LazyLexicon,
+    ) -> Result<Box<dyn Engine>, SynthError> {
+        let id = &voice.entry.id;
+        let missing = |what: &'static str| SynthError::IncompleteVoice {
+            voice: id.clone(),
+            missing: what,
+        };
+        // English words are read with espeak-ng.
+        crate::synth::runtime::espeak_ready()?;
+        let styles = voice
+            .styles
+            .as_ref()
+            .ok_or_else(|| missing("voice packs"))?;
+        let pack = voice
+            .entry
+            .pack
+            .as_deref()
+            .ok_or_else(|| missing("pack name"))?;
+        let lexicon = lexicon.get()?.clone();
+        let options = crate::text::kokoro::KokoroOptions::default();
+        let front_end: KokoroFrontEnd = Box::new(move |text: &str| {
+            crate::text::kokoro::kokoro_phonemes(text, &lexicon, &options)
+                .map(|reading| KokoroPhonemes {
+                    symbols: reading.phonemes,
+                    clause_ends: reading.clause_ends,
+                })
+                .map_err(|e| e.to_string())
+        });
+        Ok(Box::new(KokoroEngine::load(
+            id,
+            &shared_model(voice),
+            &voice.config,
+            styles,
+            pack,
+            threads,
+            front_end,
+        )?))
+    }
+}
+
+/// The model file all packs of one model share (the voices' own files are links to it):
+/// sessions keyed on it share one copy of the weights and one ORT-format copy.
+fn shared_model(voice: &crate::voices::InstalledVoice) -> std::path::PathBuf {
+    let shared = voice
+        .receipt
+        .files
+        .iter()
+        .find(|f| f.role == "model")
+        .zip(voice.dir.parent())
+        .map(|(file, voices)| {
+            voices
+                .join(crate::voices::SHARED_DIR)
+                .join(format!("{}.onnx", file.sha256))
+        });
+    shared
+        .filter(|path| path.is_file())
+        .unwrap_or_else(|| voice.model.clone())
+}
+
 /// A Kokoro voice: one session, the voices file's packs, this voice's own pack.
 pub struct KokoroEngine {
     voice: String,

@@ -1,7 +1,7 @@
 //! Piper (VITS) voices with espeak-ng phonemes, run by piper-rs.
 
 use crate::script::VoiceSettings;
-use crate::synth::runtime::{self, ESPEAK_LOCK};
+use crate::synth::runtime;
 use crate::synth::{Audio, Engine, SharedWeights, SynthError, open_session, pitch_factor};
 use crate::synth::{EngineType, Honours};
 use crate::text::zh::{LazyLexicon, ReadOptions};
@@ -15,8 +15,8 @@ const VERSION: &str = "piper-1";
 pub(crate) struct PiperEspeak;
 
 impl EngineType for PiperEspeak {
-    fn version(&self) -> &'static str {
-        VERSION
+    fn version(&self) -> String {
+        VERSION.to_string()
     }
 
     fn honours(&self) -> Honours {
@@ -142,16 +142,13 @@ impl Engine for PiperEngine {
                 speakers: self.speakers,
             });
         }
-        let phonemes = {
-            let _espeak = ESPEAK_LOCK.lock().unwrap_or_else(|e| e.into_inner());
-            espeak_rs::text_to_phonemes(text, &self.espeak_voice, None)
-        }
-        .map_err(|e| SynthError::Phonemize {
-            voice: self.voice.clone(),
-            text: text.to_string(),
-            reason: e.to_string(),
-        })?
-        .join(" ");
+        let phonemes = crate::text::espeak::phonemize(text, &self.espeak_voice)
+            .map_err(|e| SynthError::Phonemize {
+                voice: self.voice.clone(),
+                text: text.to_string(),
+                reason: e.to_string(),
+            })?
+            .join(" ");
         if phonemes.trim().is_empty() {
             return Ok(Audio {
                 samples: Vec::new(),

@@ -33,8 +33,8 @@ pub const VERSION: &str = "piper-pinyin-1";
 pub(crate) struct PiperPinyin;
 
 impl crate::synth::EngineType for PiperPinyin {
-    fn version(&self) -> &'static str {
-        VERSION
+    fn version(&self) -> String {
+        VERSION.to_string()
     }
 
     fn honours(&self) -> crate::synth::Honours {

