@@ -251,8 +251,18 @@ fn run(cli: Cli) -> Result<()> {
         } => {
             if phonemes {
                 let loaded = render::load_input(&transcript)?;
-                let lexicon = render::load_lexicon(&voices::data_dir()?, lexicon.as_deref())?;
-                out(render::phonemes_report(&loaded.script, &lexicon));
+                let data_dir = voices::data_dir()?;
+                let lexicon = render::load_lexicon(&data_dir, lexicon.as_deref())?;
+                let catalog = Catalog::builtin();
+                let installed = voices::installed(&catalog, &data_dir);
+                // Shown as the default cast will read it; without voices, as Baker would.
+                let cast = render::cast_script(&loaded.script, &[], &catalog, &installed).ok();
+                out(render::phonemes_report(
+                    &loaded.script,
+                    &lexicon,
+                    cast.as_ref(),
+                    &installed,
+                ));
                 return Ok(());
             }
             script(transcript, format, output, explain)

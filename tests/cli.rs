@@ -868,7 +868,11 @@ fn phonemes_show_readings_and_a_user_lexicon_changes_them() {
         .success();
     let shown = String::from_utf8_lossy(&shown.get_output().stdout).into_owned();
     assert!(shown.contains("normalized: "), "{shown}");
-    assert!(shown.contains("pinyin: "), "{shown}");
+    // The default Chinese cast is Kokoro's: its symbols, with the pinyin they came from,
+    // for every sentence, under the voice that reads it.
+    assert!(shown.contains("(kokoro-jm_kumo)] "), "{shown}");
+    assert!(shown.contains("phonemes:   "), "{shown}");
+    assert!(shown.contains("望远镜 wang4 yuan3 jing4"), "{shown}");
     // A word the user wants read differently.
     let dir = tempfile::tempdir().unwrap();
     let lexicon = dir.path().join("lexicon.txt");
@@ -880,8 +884,8 @@ fn phonemes_show_readings_and_a_user_lexicon_changes_them() {
         .assert()
         .success();
     let changed = String::from_utf8_lossy(&changed.get_output().stdout).into_owned();
-    assert!(changed.contains("望远镜/wang4 yuan3 jing1"), "{changed}");
-    assert!(!shown.contains("望远镜/wang4 yuan3 jing1"));
+    assert!(changed.contains("望远镜 wang4 yuan3 jing1 (user lexicon"), "{changed}");
+    assert!(!shown.contains("望远镜 wang4 yuan3 jing1"));
     // A broken lexicon names the file and line.
     std::fs::write(&lexicon, "望远镜 = wang4 yuan3 jing1\n好 = hao9\n").unwrap();
     recast()

@@ -52,6 +52,14 @@ pub trait EngineType: Sync {
         threads: usize,
         lexicon: &LazyLexicon,
     ) -> Result<Box<dyn Engine>, SynthError>;
+    /// How it reads `sentence`, for `recast script --phonemes`: the normalised text and the
+    /// symbols it speaks, and where each reading came from.
+    fn explain(&self, sentence: &str, lexicon: &Lexicon) -> String {
+        match self.chinese_reading() {
+            Some(options) => zh::explain(sentence, lexicon, &options),
+            None => "read by espeak-ng\n".to_string(),
+        }
+    }
     /// Loads files converted at install time, before they are installed, and has them
     /// speak. Engines whose voices are never converted keep this default.
     fn check_converted(

@@ -62,6 +62,14 @@ impl crate::synth::EngineType for Kokoro {
         Some(crate::text::zh::ReadOptions::lexical())
     }
 
+    fn explain(&self, sentence: &str, lexicon: &crate::text::zh::Lexicon) -> String {
+        crate::text::kokoro::explain(
+            sentence,
+            lexicon,
+            &crate::text::kokoro::KokoroOptions::default(),
+        )
+    }
+
     fn load(
         &self,
         voice: &crate::voices::InstalledVoice,
