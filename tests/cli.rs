@@ -884,7 +884,10 @@ fn phonemes_show_readings_and_a_user_lexicon_changes_them() {
         .assert()
         .success();
     let changed = String::from_utf8_lossy(&changed.get_output().stdout).into_owned();
-    assert!(changed.contains("望远镜 wang4 yuan3 jing1 (user lexicon"), "{changed}");
+    assert!(
+        changed.contains("望远镜 wang4 yuan3 jing1 (user lexicon"),
+        "{changed}"
+    );
     assert!(!shown.contains("望远镜 wang4 yuan3 jing1"));
     // A broken lexicon names the file and line.
     std::fs::write(&lexicon, "望远镜 = wang4 yuan3 jing1\n好 = hao9\n").unwrap();

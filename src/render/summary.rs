@@ -70,6 +70,9 @@ pub(crate) fn describe_entry(entry: &CastEntry) -> String {
     if let Some(v) = s.speed.filter(|v| *v != 1.0) {
         parts.push(format!("speed {v}"));
     }
+    if let Some(blend) = &s.blend {
+        parts.push(format!("blended with {blend}"));
+    }
     if parts.is_empty() {
         entry.voice.clone()
     } else {
@@ -103,6 +106,22 @@ pub fn format_time(d: Duration) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_blend_is_named_in_the_summary() {
+        let entry = CastEntry {
+            voice: "kokoro-jm_kumo".into(),
+            settings: crate::script::VoiceSettings {
+                blend: Some("jf_gongitsune*0.25".into()),
+                ..Default::default()
+            },
+            gender: None,
+        };
+        assert_eq!(
+            describe_entry(&entry),
+            "kokoro-jm_kumo (blended with jf_gongitsune*0.25)"
+        );
+    }
 
     #[test]
     fn times_format() {
