@@ -74,8 +74,10 @@ fn render_two_speakers_end_to_end_with_real_voice() {
         .arg(&clips)
         .assert()
         .success()
-        .stderr(predicate::str::contains("Host: en_US-joe-medium"))
+        // The default English cast: joe for who talks most, Kokoro packs for the others.
         .stderr(predicate::str::contains("Baker: en_US-joe-medium"))
+        .stderr(predicate::str::contains("Host: kokoro-jf_gongitsune"))
+        .stderr(predicate::str::contains("Narrator: kokoro-jm_kumo"))
         .stderr(predicate::str::contains("real-time factor"));
 
     let info = read_chapters(&wav).unwrap();
