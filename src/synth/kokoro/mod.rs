@@ -2,14 +2,12 @@
 //! its style chosen from a voice pack by the input's length, or from a blend of packs.
 //!
 //! The engine takes text: it is built with a front end that turns a sentence into Kokoro's
-//! symbols ([`KokoroPhonemes`]); inputs longer than the model takes are cut at clause ends
-//! ([`split`]) and the pieces joined with a short pause.
+//! symbols ([`KokoroPhonemes`]), already cut at clause ends into pieces the model takes in
+//! one call (`text::kokoro::KokoroReading::chunks`); the pieces are joined with a short pause.
 
-mod split;
 mod styles;
 mod vocab;
 
-pub use split::MAX_SYMBOLS;
 pub use styles::{Blend, Packs};
 pub use vocab::Vocab;
 
@@ -28,13 +26,12 @@ pub const VERSION: &str = "kokoro-1";
 /// Silence between the pieces of a sentence cut for length: a clause's pause.
 const PIECE_PAUSE_MS: u32 = 120;
 
-/// A sentence in Kokoro's symbols.
+/// A sentence in Kokoro's symbols, in pieces of at most
+/// [`crate::text::kokoro::MAX_PHONEMES`] symbols, each spoken in one call.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct KokoroPhonemes {
     /// One char per symbol, every one in the model's vocab.
-    pub symbols: String,
-    /// Where clauses end: indices into `symbols`' chars, just after a clause's last symbol.
-    pub clause_ends: Vec<usize>,
+    pub pieces: Vec<String>,
 }
 
 /// Turns a sentence into Kokoro's symbols, or says why it cannot.
@@ -97,8 +94,7 @@ impl crate::synth::EngineType for Kokoro {
         let front_end: KokoroFrontEnd = Box::new(move |text: &str| {
             crate::text::kokoro::kokoro_phonemes(text, &lexicon, &options)
                 .map(|reading| KokoroPhonemes {
-                    symbols: reading.phonemes,
-                    clause_ends: reading.clause_ends,
+                    pieces: reading.chunks(crate::text::kokoro::MAX_PHONEMES),
                 })
                 .map_err(|e| e.to_string())
         });
@@ -203,8 +199,8 @@ impl KokoroEngine {
         let speed = settings.speed.unwrap_or(1.0).clamp(0.25, 4.0) / pitch;
         let pause = vec![0f32; (SAMPLE_RATE * PIECE_PAUSE_MS / 1000) as usize];
         let mut samples = Vec::new();
-        for piece in split::split(&phonemes.symbols, &phonemes.clause_ends, MAX_SYMBOLS) {
-            let ids = self.vocab.ids(&piece);
+        for piece in &phonemes.pieces {
+            let ids = self.vocab.ids(piece);
             if ids.is_empty() {
                 continue;
             }
