@@ -44,10 +44,6 @@ impl Vocab {
         Ok(Self { ids })
     }
 
-    pub fn contains(&self, symbol: char) -> bool {
-        self.ids.contains_key(&symbol)
-    }
-
     /// The ids of `symbols`, leaving out any the model does not know (the front end emits
     /// only known ones; this keeps a stray one from failing a whole render).
     pub fn ids(&self, symbols: &str) -> Vec<i64> {
