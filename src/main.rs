@@ -64,7 +64,7 @@ enum Command {
         clips: Option<PathBuf>,
         /// Give a speaker a voice: SPEAKER=VOICE[:key=value,...] (keys: speed 0.25 to 4,
         /// pitch and formant -12 to 12 semitones, speaker_id, noise_scale and noise_w 0 to
-        /// 2). Repeatable; wins over --cast-file.
+        /// 2, blend of Kokoro packs as PACK*WEIGHT+...). Repeatable; wins over --cast-file.
         #[arg(long = "cast", value_name = "SPEAKER=VOICE[:k=v,...]")]
         cast: Vec<String>,
         /// A TOML file with one [Speaker] table per speaker (voice, speed, pitch, ...).

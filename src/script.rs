@@ -555,6 +555,26 @@ impl Script {
         shares.into_iter().map(|(s, _)| s).collect()
     }
 
+    /// The share of Latin letters among the letters the speakers say (Latin and Han): how
+    /// much English a Chinese script has, which decides the voices it gets by default.
+    pub fn latin_share(&self) -> f64 {
+        let (mut latin, mut han) = (0usize, 0usize);
+        for turn in self.chapters.iter().flat_map(|c| &c.turns) {
+            for c in turn.text.chars() {
+                if c.is_ascii_alphabetic() {
+                    latin += 1;
+                } else if is_cjk(c) && c.is_alphabetic() {
+                    han += 1;
+                }
+            }
+        }
+        if latin + han == 0 {
+            0.0
+        } else {
+            latin as f64 / (latin + han) as f64
+        }
+    }
+
     /// Reads a script file: JSON for `.json`, TOML for `.toml` (other names are sniffed),
     /// then validates it.
     pub fn load(path: impl AsRef<Path>) -> Result<Script, ScriptError> {
@@ -908,6 +928,31 @@ mod tests {
             Script::from_transcript(&t).expect("script").title,
             "From metadata"
         );
+    }
+
+    #[test]
+    fn latin_share_counts_the_letters_speakers_say() {
+        let script = |texts: &[&str]| Script {
+            title: "A Title In English".to_string(),
+            language: "zh".to_string(),
+            metadata: BTreeMap::new(),
+            chapters: vec![Chapter {
+                title: "English Chapter".to_string(),
+                turns: texts
+                    .iter()
+                    .map(|t| Turn {
+                        speaker: "A".to_string(),
+                        text: t.to_string(),
+                    })
+                    .collect(),
+            }],
+            cast: BTreeMap::new(),
+        };
+        // Titles, digits and punctuation do not count: 5 Latin letters, 7 Han.
+        let share = script(&["我们用GPT做实验。", "2017年，Ok！"]).latin_share();
+        assert!((share - 5.0 / 12.0).abs() < 1e-9, "{share}");
+        assert_eq!(script(&["没有英文。"]).latin_share(), 0.0);
+        assert_eq!(script(&["!!! 123"]).latin_share(), 0.0);
     }
 
     #[test]
