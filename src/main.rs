@@ -94,6 +94,11 @@ enum Command {
         /// ONNX Runtime threads per session (default: cores / jobs).
         #[arg(long)]
         threads: Option<usize>,
+        /// Working memory, in MB, that the sentences in synthesis may need at once (beyond
+        /// the voices' weights); a sentence that needs more runs alone [default: 320, or half
+        /// the memory available if less].
+        #[arg(long, value_name = "MB")]
+        max_memory: Option<u64>,
         /// Synthesise every sentence afresh and keep nothing in the cache.
         #[arg(long)]
         no_cache: bool,
@@ -281,6 +286,7 @@ fn run(cli: Cli) -> Result<()> {
             max_chars,
             jobs,
             threads,
+            max_memory,
             no_cache,
             lexicon,
             loudness,
@@ -307,6 +313,7 @@ fn run(cli: Cli) -> Result<()> {
                 max_chars,
                 jobs,
                 threads,
+                max_memory_mb: max_memory,
                 cache: !no_cache,
                 lexicon,
                 loudness: LoudnessTarget {
@@ -833,18 +840,24 @@ fn print_summary(summary: &render::RenderSummary) {
         );
     }
     eprintln!(
-        "took {:.1} s, real-time factor {:.3}; synthesised {} of {} sentences on {} worker{} (the rest from the cache)",
+        "took {:.1} s, real-time factor {:.3}; synthesised {} of {} sentences on {} worker{} x {} thread{} (the rest from the cache)",
         summary.elapsed.as_secs_f64(),
         summary.real_time_factor(),
         summary.synthesised,
         summary.sentences,
         summary.jobs,
-        if summary.jobs == 1 { "" } else { "s" }
+        if summary.jobs == 1 { "" } else { "s" },
+        summary.threads,
+        if summary.threads == 1 { "" } else { "s" },
     );
     if let Some(share) = summary.model_share {
         eprintln!(
-            "synthesis workers spent {:.0}% of their time inside model calls",
-            share * 100.0
+            "synthesis workers spent {:.0}% of their time inside model calls; at most {} sentence{} in synthesis at once, needing ~{} MB of working memory (budget {} MB)",
+            share * 100.0,
+            summary.most_at_once,
+            if summary.most_at_once == 1 { "" } else { "s" },
+            summary.peak_working_memory >> 20,
+            summary.memory_budget >> 20,
         );
     }
 }

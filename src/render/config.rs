@@ -42,6 +42,9 @@ pub struct RenderArgs {
     pub jobs: Option<usize>,
     /// ONNX Runtime intra-op threads per session (default: the cores shared by the jobs).
     pub threads: Option<usize>,
+    /// Working memory the sentences in synthesis may need at once, in MB (default:
+    /// [`DEFAULT_MEMORY_MB`], or half the memory available if that is less).
+    pub max_memory_mb: Option<u64>,
     /// Reuse and keep synthesised sentences in the data folder's cache.
     pub cache: bool,
     /// A user lexicon (`word = reading`) for Chinese voices.
@@ -70,6 +73,7 @@ impl RenderArgs {
             max_chars: crate::text::DEFAULT_MAX_CHARS,
             jobs: None,
             threads: None,
+            max_memory_mb: None,
             cache: true,
             lexicon: None,
             loudness: LoudnessTarget::default(),
@@ -103,6 +107,11 @@ pub struct RenderConfig {
     pub(super) sidecars: bool,
     /// Synthesis workers, each with its own model sessions.
     pub(super) jobs: usize,
+    /// Neither `--jobs` nor `--threads` was given: synthesis may trade workers for threads
+    /// when the sentences are too large for the memory budget to run several at once.
+    pub(super) workers_by_memory: bool,
+    /// Bytes of working memory the sentences in synthesis may need at once.
+    pub(super) memory_budget: u64,
     pub(super) cache: bool,
     pub(super) play: bool,
     pub(super) lexicon: Option<PathBuf>,
@@ -125,7 +134,13 @@ impl TryFrom<RenderArgs> for RenderConfig {
         check_numbers(&args)?;
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
         let jobs = args.jobs.unwrap_or(cores).max(1);
+        let memory_budget = match args.max_memory_mb {
+            Some(mb) => mb << 20,
+            None => default_memory_budget(crate::synth::available_memory()),
+        };
         Ok(RenderConfig {
+            memory_budget,
+            workers_by_memory: args.jobs.is_none() && args.threads.is_none(),
             threads: args.threads.unwrap_or(cores / jobs).max(1),
             jobs,
             cast: assignments,
@@ -238,6 +253,19 @@ fn check_paths(args: &RenderArgs) -> Result<(), RenderError> {
     Ok(())
 }
 
+/// Working memory for synthesis when the user does not say, in MB: two workers on sentences
+/// of ~6 s with a Piper voice (~110 MB each) fit; two of Kokoro's long pieces (~12 s, ~310
+/// MB each) do not, and run one at a time on all cores. With the voices' weights, a Piper
+/// render then peaks no higher than Piper's own CLI (BENCHMARKS.md).
+pub const DEFAULT_MEMORY_MB: u64 = 320;
+
+/// [`DEFAULT_MEMORY_MB`], or half of `available` bytes if that is less (a smaller machine, or
+/// one busy with other work, gets fewer sentences at once rather than swapping).
+fn default_memory_budget(available: Option<u64>) -> u64 {
+    let preferred = DEFAULT_MEMORY_MB << 20;
+    available.map_or(preferred, |bytes| preferred.min(bytes / 2).max(16 << 20))
+}
+
 /// The rate, the loudness targets and the sentence length are in their ranges.
 fn check_numbers(args: &RenderArgs) -> Result<(), RenderError> {
     if !(8_000..=96_000).contains(&args.rate) {
@@ -256,6 +284,13 @@ fn check_numbers(args: &RenderArgs) -> Result<(), RenderError> {
     if !(-12.0..=0.0).contains(&peak) {
         return refuse(format!(
             "--true-peak {peak} dBTP is out of range; use -12 to 0 (e.g. -1)"
+        ));
+    }
+    if let Some(mb) = args.max_memory_mb
+        && !(16..=1 << 20).contains(&mb)
+    {
+        return refuse(format!(
+            "--max-memory {mb} MB is out of range; use 16 MB or more (default {DEFAULT_MEMORY_MB})"
         ));
     }
     if args.max_chars < 20 {
@@ -397,5 +432,30 @@ mod tests {
             ..args
         };
         assert!(RenderConfig::try_from(without).is_ok());
+    }
+
+    #[test]
+    fn the_memory_budget_is_the_default_or_half_of_what_is_available() {
+        assert_eq!(default_memory_budget(None), DEFAULT_MEMORY_MB << 20);
+        assert_eq!(
+            default_memory_budget(Some(16 << 30)),
+            DEFAULT_MEMORY_MB << 20
+        );
+        assert_eq!(default_memory_budget(Some(400 << 20)), 200 << 20);
+        assert_eq!(
+            default_memory_budget(Some(1 << 20)),
+            16 << 20,
+            "never nothing"
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let mut args = args_in(dir.path());
+        args.max_memory_mb = Some(600);
+        assert_eq!(
+            RenderConfig::try_from(args).unwrap().memory_budget,
+            600 << 20
+        );
+        let mut args = args_in(dir.path());
+        args.max_memory_mb = Some(8);
+        assert!(refused(args).contains("--max-memory 8 MB is out of range"));
     }
 }

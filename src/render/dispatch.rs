@@ -1,47 +1,62 @@
-//! Hands the sentences to synthesis workers so that the longest runs beside short ones,
-//! keeping the text in synthesis at once (and so the sessions' memory) within a budget.
+//! Hands the sentences to synthesis workers so that every worker runs while the working
+//! memory of the sentences in synthesis fits in the render's budget, longest first.
 
 /// Hands sentences to synthesis workers, longest first or in the order given, holding back
-/// any that would take the text in synthesis at once past a budget (unless nothing else is
-/// in synthesis).
+/// any whose working memory would take the sentences in synthesis past the budget (unless
+/// nothing else is in synthesis: a sentence too large for the budget runs alone).
 ///
-/// A session's working memory grows with the sentence: ~110 MB for a 6 s English sentence
-/// with a Piper medium voice. Two workers on the two longest sentences needed twice that;
-/// with the budget, the longest runs beside short ones, and the workers stay busy as long as
-/// there are short sentences to pair with it.
+/// A sentence's cost is the working memory its engine needs to speak it, estimated from its
+/// text (`EngineType::working_memory`), so sentences alike in length all run at once when
+/// they fit, and two very long ones wait for each other when together they would not.
 pub(crate) struct Dispatch {
     state: std::sync::Mutex<DispatchState>,
     changed: std::sync::Condvar,
-    /// Characters of text in synthesis at once (a proxy for audio length, and so memory).
-    budget: usize,
+    /// Bytes of working memory the sentences in synthesis may need at once.
+    budget: u64,
     /// Longest first, and a sentence may go before longer ones that do not fit yet.
     longest_first: bool,
 }
 
 struct DispatchState {
-    /// Sentences not handed out yet, as (item, cost).
-    waiting: std::collections::VecDeque<(usize, usize)>,
-    in_flight: usize,
+    /// Sentences not handed out yet, as (item, cost in bytes).
+    waiting: std::collections::VecDeque<(usize, u64)>,
+    in_flight: u64,
+    /// Most working memory in synthesis at once so far.
+    peak: u64,
+    /// Most sentences in synthesis at once so far.
+    most_at_once: usize,
+    at_once: usize,
 }
 
-/// The budget, as a multiple of the longest sentence's cost. Measured on the 67-sentence
-/// English benchmark with two workers sharing one arena: 1.0 left a worker idle a quarter
-/// of the time; 1.3 cost nothing in speed and, with the arena as configured, peaked at
-/// 285-290 MB against 351-394 MB with no budget; 1.5 peaked 5-20 MB above 1.3.
-const DISPATCH_BUDGET: f64 = 1.3;
+/// What the dispatch saw of a render's synthesis.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) struct DispatchPeak {
+    /// Most estimated working memory in synthesis at once, in bytes.
+    pub(crate) bytes: u64,
+    /// Most sentences in synthesis at once.
+    pub(crate) sentences: usize,
+}
 
 impl Dispatch {
-    pub(crate) fn new(items: &[usize], cost: impl Fn(usize) -> usize, longest_first: bool) -> Self {
-        let mut waiting: Vec<(usize, usize)> = items.iter().map(|&i| (i, cost(i).max(1))).collect();
+    /// `cost(item)` is the working memory, in bytes, that synthesising `item` needs.
+    pub(crate) fn new(
+        items: &[usize],
+        cost: impl Fn(usize) -> u64,
+        budget: u64,
+        longest_first: bool,
+    ) -> Self {
+        let mut waiting: Vec<(usize, u64)> = items.iter().map(|&i| (i, cost(i).max(1))).collect();
         if longest_first {
             waiting.sort_by_key(|&(_, cost)| std::cmp::Reverse(cost));
         }
-        let longest = waiting.iter().map(|&(_, c)| c).max().unwrap_or(1);
         Self {
-            budget: (longest as f64 * DISPATCH_BUDGET).ceil() as usize,
+            budget: budget.max(1),
             state: std::sync::Mutex::new(DispatchState {
                 waiting: waiting.into(),
                 in_flight: 0,
+                peak: 0,
+                most_at_once: 0,
+                at_once: 0,
             }),
             changed: std::sync::Condvar::new(),
             longest_first,
@@ -69,6 +84,9 @@ impl Dispatch {
             };
             if let Some((item, cost)) = fits.and_then(|at| state.waiting.remove(at)) {
                 state.in_flight += cost;
+                state.at_once += 1;
+                state.peak = state.peak.max(state.in_flight);
+                state.most_at_once = state.most_at_once.max(state.at_once);
                 return Some(Ticket {
                     dispatch: self,
                     item,
@@ -79,9 +97,19 @@ impl Dispatch {
         }
     }
 
-    fn done(&self, cost: usize) {
+    /// The most working memory, and the most sentences, in synthesis at once so far.
+    pub(crate) fn peak(&self) -> DispatchPeak {
+        let state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        DispatchPeak {
+            bytes: state.peak,
+            sentences: state.most_at_once,
+        }
+    }
+
+    fn done(&self, cost: u64) {
         let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
         state.in_flight -= cost;
+        state.at_once -= 1;
         drop(state);
         self.changed.notify_all();
     }
@@ -91,7 +119,7 @@ impl Dispatch {
 pub(crate) struct Ticket<'a> {
     dispatch: &'a Dispatch,
     pub(crate) item: usize,
-    cost: usize,
+    cost: u64,
 }
 
 impl Drop for Ticket<'_> {
@@ -103,16 +131,88 @@ impl Drop for Ticket<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering::SeqCst};
+
+    const MB: u64 = 1 << 20;
+
+    /// Runs `workers` threads through the dispatch, each holding a sentence for a moment;
+    /// returns the most cost and the most sentences in synthesis at once, and checks that
+    /// every sentence was handed out once and the budget held whenever two ran together.
+    fn run(costs: &[u64], budget: u64, workers: usize) -> (u64, usize) {
+        let items: Vec<usize> = (0..costs.len()).collect();
+        let dispatch = Dispatch::new(&items, |i| costs[i], budget, true);
+        let stop = AtomicBool::new(false);
+        let in_flight = AtomicU64::new(0);
+        let at_once = AtomicUsize::new(0);
+        let (peak, most) = (AtomicU64::new(0), AtomicUsize::new(0));
+        let taken = std::sync::Mutex::new(Vec::new());
+        std::thread::scope(|scope| {
+            for _ in 0..workers {
+                scope.spawn(|| {
+                    while let Some(ticket) = dispatch.take(&stop) {
+                        let cost = costs[ticket.item];
+                        let now = in_flight.fetch_add(cost, SeqCst) + cost;
+                        let n = at_once.fetch_add(1, SeqCst) + 1;
+                        assert!(now <= budget || n == 1, "{now} in flight, {n} sentences");
+                        peak.fetch_max(now, SeqCst);
+                        most.fetch_max(n, SeqCst);
+                        std::thread::sleep(std::time::Duration::from_micros(200));
+                        in_flight.fetch_sub(cost, SeqCst);
+                        at_once.fetch_sub(1, SeqCst);
+                        taken.lock().unwrap().push(ticket.item);
+                    }
+                });
+            }
+        });
+        let mut taken = taken.into_inner().unwrap();
+        taken.sort_unstable();
+        assert_eq!(taken, items, "every sentence once");
+        // The workers free their share before their ticket does, so they never see more.
+        assert!(peak.load(SeqCst) <= dispatch.peak().bytes);
+        (peak.into_inner(), most.into_inner())
+    }
+
+    #[test]
+    fn sentences_alike_in_length_run_on_every_worker() {
+        // 60 English sentences of ~6 s with a Piper voice: ~110 MB each.
+        let costs: Vec<u64> = (0..60).map(|i| (110 + i % 20) * MB).collect();
+        let (peak, most) = run(&costs, 320 * MB, 2);
+        assert_eq!(most, 2, "two workers, two sentences at once");
+        assert!(peak <= 320 * MB);
+        let (_, most) = run(&costs, 320 * MB, 3);
+        assert_eq!(most, 2, "a third does not fit in 320 MB");
+        let (_, most) = run(&costs, 1024 * MB, 4);
+        assert_eq!(most, 4);
+    }
+
+    #[test]
+    fn varied_lengths_pair_long_with_short() {
+        let costs: Vec<u64> = (0..200).map(|i| (1 + (i * 37) % 300) * MB).collect();
+        let (peak, most) = run(&costs, 320 * MB, 2);
+        assert!(peak <= 320 * MB, "{peak}");
+        assert_eq!(most, 2);
+    }
+
+    #[test]
+    fn two_very_long_sentences_never_run_together_beyond_the_budget() {
+        // Two 500-character sentences and a thousand short ones.
+        let mut costs = vec![400 * MB, 380 * MB];
+        costs.extend((0..1000).map(|i| (2 + i % 7) * MB));
+        let (peak, most) = run(&costs, 500 * MB, 2);
+        assert!(peak <= 500 * MB, "{peak}");
+        assert_eq!(most, 2, "each long one beside short ones");
+        // Alone, a sentence larger than the whole budget still runs.
+        let (peak, _) = run(&costs, 300 * MB, 2);
+        assert!(peak <= 400 * MB, "it ran alone: {peak}");
+    }
 
     #[test]
     fn dispatch_pairs_the_longest_sentence_with_short_ones() {
-        use std::sync::atomic::AtomicBool;
         // Item i costs costs[i]; given shuffled, handed out longest first.
         let costs = [100, 90, 60, 50, 30, 20, 10, 5];
-        let dispatch = Dispatch::new(&[5, 0, 7, 2, 4, 1, 6, 3], |i| costs[i], true);
+        let dispatch = Dispatch::new(&[5, 0, 7, 2, 4, 1, 6, 3], |i| costs[i], 130, true);
         let stop = AtomicBool::new(false);
         let item = |ticket: &Option<Ticket>| ticket.as_ref().map(|t| t.item);
-        assert_eq!(dispatch.budget, 130);
         let longest = dispatch.take(&stop);
         assert_eq!(item(&longest), Some(0), "the longest first");
         // 90, 60 and 50 do not fit beside 100 within 130: the longest that does is 30.
@@ -127,7 +227,14 @@ mod tests {
         assert_eq!(item(&long), Some(1));
         let short = dispatch.take(&stop);
         assert_eq!(item(&short), Some(6), "90 + 60 > 130; 90 + 10 fits");
-        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        assert_eq!(
+            dispatch.peak(),
+            DispatchPeak {
+                bytes: 130,
+                sentences: 2
+            }
+        );
+        stop.store(true, SeqCst);
         assert!(
             dispatch.take(&stop).is_none(),
             "a failed render stops handing out"
@@ -136,9 +243,8 @@ mod tests {
 
     #[test]
     fn dispatch_in_episode_order_waits_instead_of_skipping_ahead() {
-        use std::sync::atomic::AtomicBool;
         let costs = [100, 90, 10];
-        let dispatch = Dispatch::new(&[0, 1, 2], |i| costs[i], false);
+        let dispatch = Dispatch::new(&[0, 1, 2], |i| costs[i], 130, false);
         let stop = AtomicBool::new(false);
         let first = dispatch.take(&stop).unwrap();
         assert_eq!(first.item, 0);
@@ -159,9 +265,8 @@ mod tests {
 
     #[test]
     fn a_panicking_worker_frees_its_budget() {
-        use std::sync::atomic::AtomicBool;
         let costs = [100, 90];
-        let dispatch = Dispatch::new(&[0, 1], |i| costs[i], true);
+        let dispatch = Dispatch::new(&[0, 1], |i| costs[i], 130, true);
         let stop = AtomicBool::new(false);
         std::thread::scope(|scope| {
             let worker = scope.spawn(|| {
@@ -171,33 +276,5 @@ mod tests {
             assert!(worker.join().is_err());
         });
         assert_eq!(dispatch.take(&stop).map(|t| t.item), Some(1), "no wait");
-    }
-
-    #[test]
-    fn dispatch_hands_every_sentence_out_once_to_many_workers() {
-        use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
-        let costs: Vec<usize> = (0..200).map(|i| 1 + (i * 37) % 120).collect();
-        let items: Vec<usize> = (0..costs.len()).collect();
-        let dispatch = Dispatch::new(&items, |i| costs[i], true);
-        let stop = AtomicBool::new(false);
-        let in_flight = AtomicUsize::new(0);
-        let taken = std::sync::Mutex::new(Vec::new());
-        std::thread::scope(|scope| {
-            for _ in 0..4 {
-                scope.spawn(|| {
-                    while let Some(ticket) = dispatch.take(&stop) {
-                        let cost = costs[ticket.item];
-                        let now = in_flight.fetch_add(cost, SeqCst) + cost;
-                        assert!(now <= dispatch.budget || now == cost, "{now} in flight");
-                        std::thread::yield_now();
-                        in_flight.fetch_sub(cost, SeqCst);
-                        taken.lock().unwrap().push(ticket.item);
-                    }
-                });
-            }
-        });
-        let mut taken = taken.into_inner().unwrap();
-        taken.sort_unstable();
-        assert_eq!(taken, (0..costs.len()).collect::<Vec<_>>());
     }
 }

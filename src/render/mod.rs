@@ -151,7 +151,7 @@ pub fn render(
         }
     });
     reporter.finish();
-    let (synthesised, model_share) = synthesis?;
+    let synthesis = synthesis?;
 
     let gains = levels::speaker_gains(&items, &keys, &cache, config)?;
     let laid = layout::lay_out(script, &work, &cache, &gains, config)?;
@@ -205,9 +205,13 @@ pub fn render(
         sidecars,
         integrated_lufs: mastered.levels.integrated_lufs,
         true_peak_dbtp: mastered.levels.true_peak_dbtp,
-        synthesised,
-        model_share,
-        jobs: config.jobs,
+        synthesised: synthesis.synthesised,
+        model_share: synthesis.model_share,
+        jobs: synthesis.jobs,
+        threads: synthesis.threads,
+        peak_working_memory: synthesis.peak.bytes,
+        memory_budget: config.memory_budget,
+        most_at_once: synthesis.peak.sentences,
         elapsed: started.elapsed(),
         first_audio,
     })

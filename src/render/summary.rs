@@ -34,7 +34,14 @@ pub struct RenderSummary {
     pub synthesised: usize,
     /// Share of the synthesis workers' wall time spent inside model calls.
     pub model_share: Option<f64>,
+    /// Synthesis workers, and intra-op threads per session, this render used.
     pub jobs: usize,
+    pub threads: usize,
+    /// The most working memory (as estimated) the sentences in synthesis needed at once, and
+    /// the budget it was kept within, in bytes; and the most sentences in synthesis at once.
+    pub peak_working_memory: u64,
+    pub memory_budget: u64,
+    pub most_at_once: usize,
     pub integrated_lufs: f64,
     pub true_peak_dbtp: f64,
     pub elapsed: Duration,

@@ -3,13 +3,14 @@
 
 use super::RenderError;
 use super::config::RenderConfig;
-use super::dispatch::Dispatch;
+use super::dispatch::{Dispatch, DispatchPeak};
 use super::engines::Voices;
 use super::plan::Planned;
 use crate::cast::Cast;
 use crate::mix;
 use crate::report::Reporter;
 use crate::synth::cache::Cache;
+use crate::synth::engine_for;
 use crate::text::zh::LazyLexicon;
 use crate::voices::InstalledVoice;
 use std::time::Instant;
@@ -34,17 +35,67 @@ pub(crate) struct Workload<'a> {
     pub(crate) lexicon: &'a LazyLexicon,
 }
 
+/// What synthesis did in a render.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub(crate) struct SynthesisReport {
+    /// Sentences synthesised (the others came from the cache).
+    pub(crate) synthesised: usize,
+    /// If any were, the share of the workers' time spent inside model calls.
+    pub(crate) model_share: Option<f64>,
+    /// The most working memory (estimated) and sentences in synthesis at once.
+    pub(crate) peak: DispatchPeak,
+    /// Workers, and intra-op threads per session.
+    pub(crate) jobs: usize,
+    pub(crate) threads: usize,
+}
+
+/// The working memory synthesising `item` needs, by its voice's engine: that of the most
+/// demanding engine when the voice is not installed (the render fails on it anyway).
+fn working_memory(item: &Planned, cast: &Cast, installed: &[InstalledVoice]) -> u64 {
+    let seconds = crate::text::spoken_seconds(&item.text);
+    let engine = cast
+        .voice_of(item.speaker)
+        .and_then(|entry| installed.iter().find(|v| v.entry.id == entry.voice))
+        .map(|voice| engine_for(&voice.entry));
+    match engine {
+        Some(engine) => engine.working_memory(seconds),
+        None => installed
+            .iter()
+            .map(|v| engine_for(&v.entry).working_memory(seconds))
+            .max()
+            .unwrap_or(0),
+    }
+}
+
+/// Workers and intra-op threads for sentences of these costs on `cores` cores: a worker per
+/// core (one thread each: ~10% more throughput than one worker on two threads, Piper and
+/// Kokoro alike) when a typical sentence leaves room for another beside it within the
+/// budget; else fewer workers with more threads each, so that the cores stay busy while
+/// the sentences run one at a time. Kokoro's long Chinese sentences (~310 MB each against a
+/// 320 MB budget) get one worker on two threads.
+pub(crate) fn workers_for(costs: &[u64], budget: u64, cores: usize) -> (usize, usize) {
+    let cores = cores.max(1);
+    if costs.is_empty() {
+        return (1, cores);
+    }
+    let mut sorted = costs.to_vec();
+    sorted.sort_unstable();
+    let typical = sorted[sorted.len() / 2].max(1);
+    let fit = ((budget / typical) as usize).clamp(1, cores);
+    let workers = fit.min(costs.len());
+    (workers, (cores / workers).max(1))
+}
+
 /// Makes sure every planned sentence is in the cache, synthesising the missing ones on
 /// `config.jobs` workers, each with its own engines (and so its own ONNX Runtime
-/// sessions). Returns how many were synthesised and, if any were, the share of the workers'
-/// time spent inside model calls.
+/// sessions), as many at once as the memory budget holds.
 pub(crate) fn synthesise_all(
     work: &Workload,
     cache: &Cache,
     config: &RenderConfig,
     reporter: &dyn Reporter,
     on_ready: &dyn Fn(),
-) -> Result<(usize, Option<f64>), RenderError> {
+) -> Result<SynthesisReport, RenderError> {
     use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
     let Workload {
         items,
@@ -64,18 +115,36 @@ pub(crate) fn synthesise_all(
     }
     // Longest first, so that the workers run out of work together instead of one finishing
     // a long sentence alone at the end; a preview needs them in episode order.
-    let dispatch = Dispatch::new(&missing, |i| items[i].text.chars().count(), !config.play);
+    let costs: Vec<u64> = (0..items.len())
+        .map(|i| {
+            if missing.contains(&i) {
+                working_memory(&items[i], cast, installed)
+            } else {
+                0
+            }
+        })
+        .collect();
+    let (jobs, threads) = if config.workers_by_memory {
+        let missing_costs: Vec<u64> = missing.iter().map(|&i| costs[i]).collect();
+        workers_for(
+            &missing_costs,
+            config.memory_budget,
+            config.jobs * config.threads,
+        )
+    } else {
+        (config.jobs.clamp(1, missing.len().max(1)), config.threads)
+    };
+    let dispatch = Dispatch::new(&missing, |i| costs[i], config.memory_budget, !config.play);
     let failed = AtomicBool::new(false);
     let model_nanos = AtomicU64::new(0);
     let started = Instant::now();
     let (tx, rx) = std::sync::mpsc::channel::<Result<usize, RenderError>>();
-    let jobs = config.jobs.clamp(1, missing.len().max(1));
     let synthesised = std::thread::scope(|scope| {
         for _ in 0..jobs {
             let tx = tx.clone();
             let (dispatch, failed, model_nanos) = (&dispatch, &failed, &model_nanos);
             scope.spawn(move || {
-                let mut voices = Voices::new(installed, config.threads, lexicon);
+                let mut voices = Voices::new(installed, threads, lexicon);
                 while let Some(ticket) = dispatch.take(failed) {
                     let i = ticket.item;
                     let item = &items[i];
@@ -118,9 +187,15 @@ pub(crate) fn synthesise_all(
         }
     })?;
     let busy = started.elapsed().as_secs_f64() * jobs as f64;
-    let share = (!missing.is_empty() && busy > 0.0)
+    let model_share = (!missing.is_empty() && busy > 0.0)
         .then(|| model_nanos.load(Ordering::Relaxed) as f64 / 1e9 / busy);
-    Ok((synthesised, share))
+    Ok(SynthesisReport {
+        synthesised,
+        model_share,
+        peak: dispatch.peak(),
+        jobs,
+        threads,
+    })
 }
 
 #[cfg(test)]
@@ -129,6 +204,40 @@ mod tests {
     use crate::render::config::RenderArgs;
     use crate::report::recording::Recording;
     use crate::script::{CastEntry, Script};
+
+    #[test]
+    fn workers_follow_what_the_budget_holds() {
+        const MB: u64 = 1 << 20;
+        let uniform = vec![110 * MB; 60];
+        assert_eq!(
+            workers_for(&uniform, 320 * MB, 2),
+            (2, 1),
+            "two fit: two workers"
+        );
+        let long = vec![190 * MB; 100];
+        assert_eq!(
+            workers_for(&long, 320 * MB, 2),
+            (1, 2),
+            "one fits: one on two threads"
+        );
+        assert_eq!(workers_for(&long, 400 * MB, 2), (2, 1));
+        assert_eq!(workers_for(&long, 400 * MB, 8), (2, 4));
+        // Mostly short, a few long: the typical sentence decides.
+        let mut varied = vec![20 * MB; 90];
+        varied.extend([300 * MB; 10]);
+        assert_eq!(workers_for(&varied, 320 * MB, 2), (2, 1));
+        assert_eq!(
+            workers_for(&[500 * MB], 320 * MB, 2),
+            (1, 2),
+            "too large still runs"
+        );
+        assert_eq!(
+            workers_for(&[MB], 320 * MB, 4),
+            (1, 4),
+            "one sentence, one worker"
+        );
+        assert_eq!(workers_for(&[], 320 * MB, 2), (1, 2));
+    }
 
     #[test]
     fn cached_sentences_count_at_once_and_a_failure_stops_the_count() {
@@ -178,7 +287,8 @@ mod tests {
         cache.put(&keys[2], config.rate, &speech).unwrap();
         let reporter = Recording::default();
         let done = synthesise_all(&work, &cache, &config, &reporter, &|| {}).unwrap();
-        assert_eq!(done, (0, None), "nothing synthesised");
+        assert_eq!(done.synthesised, 0, "nothing synthesised");
+        assert_eq!(done.model_share, None);
         assert_eq!(reporter.lines(), ["advance: 3 "]);
     }
 }

@@ -44,6 +44,10 @@ pub trait EngineType: Sync {
     /// How it reads Chinese through recast's front end, if it does: its sentences then
     /// depend on the lexicon.
     fn chinese_reading(&self) -> Option<zh::ReadOptions>;
+    /// Working memory, in bytes, that one session needs beyond its weights while it speaks a
+    /// sentence of about `seconds` of audio ([`crate::text::spoken_seconds`]): what the
+    /// synthesis dispatch keeps within the render's budget. Measured per engine.
+    fn working_memory(&self, seconds: f64) -> u64;
     /// Loads an installed voice with its own session(s) of `threads` intra-op threads.
     /// ONNX Runtime must have been loaded first ([`super::init_runtime`]).
     fn load(

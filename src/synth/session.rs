@@ -111,17 +111,23 @@ pub(super) fn share_one_arena(environment: &ort::environment::Environment) {
 /// address space against a commit limit, the region must not take what others need.
 fn first_arena_region() -> usize {
     const PREFERRED: usize = 256 << 20;
-    let available_kb = std::fs::read_to_string("/proc/meminfo")
-        .ok()
-        .and_then(|info| {
-            info.lines()
-                .find_map(|l| l.strip_prefix("MemAvailable:"))
-                .and_then(|v| v.split_whitespace().next()?.parse::<usize>().ok())
-        });
-    match available_kb {
-        Some(kb) => PREFERRED.min(kb * 1024 / 4).max(1 << 20),
+    match available_memory() {
+        Some(bytes) => PREFERRED.min(bytes as usize / 4).max(1 << 20),
         None => PREFERRED,
     }
+}
+
+/// The memory the kernel says is available to new work (`MemAvailable`), in bytes.
+pub fn available_memory() -> Option<u64> {
+    let info = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let kb = info
+        .lines()
+        .find_map(|l| l.strip_prefix("MemAvailable:"))?
+        .split_whitespace()
+        .next()?
+        .parse::<u64>()
+        .ok()?;
+    Some(kb * 1024)
 }
 
 /// Session options every engine uses: `threads` intra-op threads and the settings below.

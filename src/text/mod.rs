@@ -14,6 +14,24 @@ pub mod zh;
 /// cost and memory grow with input length, and very long inputs drift in prosody.
 pub const DEFAULT_MAX_CHARS: usize = 160;
 
+/// About how long `text` takes to say, in seconds, before any voice has said it: 0.25 s a
+/// Han character (Kokoro on the user's interview: 3,344 of them, 14:35 of audio with the
+/// English), 0.072 s a Latin letter (joe on the English benchmark: 3,703 letters, 266 s), a
+/// digit as a syllable. What the synthesis dispatch sizes a sentence's working memory by.
+pub fn spoken_seconds(text: &str) -> f64 {
+    text.chars()
+        .map(|c| {
+            if c.is_ascii_alphabetic() {
+                0.072
+            } else if c.is_ascii_digit() || (c.is_alphabetic() && !c.is_ascii()) {
+                0.25
+            } else {
+                0.0
+            }
+        })
+        .sum()
+}
+
 /// One piece of a turn, in order.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Sentence {
@@ -251,6 +269,16 @@ fn split_by_length(text: &str, max: usize) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn spoken_seconds_follow_the_script_of_the_text() {
+        let english = spoken_seconds("Hello there, friend.");
+        assert!((english - 16.0 * 0.072).abs() < 1e-9, "{english}");
+        let chinese = spoken_seconds("我们今天聊一聊。");
+        assert!((chinese - 7.0 * 0.25).abs() < 1e-9, "{chinese}");
+        assert!((spoken_seconds("2017年") - 1.25).abs() < 1e-9);
+        assert_eq!(spoken_seconds("… —"), 0.0);
+    }
 
     fn texts(text: &str) -> Vec<String> {
         sentences(text, DEFAULT_MAX_CHARS)

@@ -27,6 +27,10 @@ impl EngineType for PiperEspeak {
         None
     }
 
+    fn working_memory(&self, seconds: f64) -> u64 {
+        super::working_memory(seconds)
+    }
+
     fn load(
         &self,
         voice: &InstalledVoice,

@@ -46,6 +46,10 @@ impl crate::synth::EngineType for PiperPinyin {
         Some(crate::text::zh::ReadOptions::lexical())
     }
 
+    fn working_memory(&self, seconds: f64) -> u64 {
+        super::working_memory(seconds)
+    }
+
     fn load(
         &self,
         voice: &crate::voices::InstalledVoice,
