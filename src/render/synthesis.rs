@@ -71,8 +71,8 @@ fn working_memory(item: &Planned, cast: &Cast, installed: &[InstalledVoice]) -> 
 /// core (one thread each: ~10% more throughput than one worker on two threads, Piper and
 /// Kokoro alike) when a typical sentence leaves room for another beside it within the
 /// budget; else fewer workers with more threads each, so that the cores stay busy while
-/// the sentences run one at a time. Kokoro's long Chinese sentences (~310 MB each against a
-/// 320 MB budget) get one worker on two threads.
+/// the sentences run one at a time: Kokoro's long Chinese sentences (~800 MB each) get one
+/// worker on two threads on a machine that has less than ~6 GB available.
 pub(crate) fn workers_for(costs: &[u64], budget: u64, cores: usize) -> (usize, usize) {
     let cores = cores.max(1);
     if costs.is_empty() {

@@ -21,16 +21,16 @@ pub const SAMPLE_RATE: u32 = 24_000;
 
 /// Version of this engine's text-to-audio path, front end included (bump when its output
 /// changes: cached sentences made the old way are then redone).
-pub const VERSION: &str = "kokoro-2";
+pub const VERSION: &str = "kokoro-1";
 
-/// Most symbols spoken in one call. The model takes 510, but its working memory grows with
-/// the piece (25 MB a second, ~800 MB for 510 symbols): pieces of ~12 s keep a render near
-/// 600 MB. Cut at clause ends into pieces as even as they allow. Pieces of at most 120
-/// symbols, cut greedily, read worse on the user's interview (CER 8.0% against 6.7% at 510).
-pub const PIECE_PHONEMES: usize = 200;
+/// Most symbols spoken in one call: all the model takes. Its working memory grows with the
+/// piece (25 MB a second, ~800 MB for 510 symbols), but shorter pieces read worse on the
+/// user's interview: CER 8.0% at 120 symbols and 7.7% at 200 (cut as evenly as the clauses
+/// allow), against 6.7% at 510.
+pub const PIECE_PHONEMES: usize = crate::text::kokoro::MAX_PHONEMES;
 
 /// About how long a piece of [`PIECE_PHONEMES`] symbols lasts: Mandarin runs at ~16 symbols
-/// a second.
+/// a second (32 s).
 const PIECE_SECONDS: f64 = PIECE_PHONEMES as f64 / 16.0;
 
 /// Silence between the pieces of a sentence cut for length: a clause's pause.

@@ -276,27 +276,22 @@ fn mandarin(
 }
 
 impl KokoroReading {
-    /// The phonemes in pieces of at most `max` symbols (see [`MAX_PHONEMES`]), as even in
-    /// length as the clauses allow: as few pieces as `max` permits, each cut after the clause
-    /// end nearest an even share, else at the space between words nearest it, and only
-    /// inside a word longer than `max`. A short tail piece reads worse than two halves.
+    /// The phonemes in pieces of at most `max` symbols (see [`MAX_PHONEMES`]), cut after
+    /// clause ends, else at spaces between words, and only inside a word longer than `max`.
     pub fn chunks(&self, max: usize) -> Vec<String> {
         let max = max.max(1);
         let chars: Vec<char> = self.phonemes.chars().collect();
         let mut out = Vec::new();
         let mut start = 0;
         while chars.len() - start > max {
-            let remaining = chars.len() - start;
-            let pieces = remaining.div_ceil(max);
-            let target = start + remaining.div_ceil(pieces);
             let limit = start + max;
-            let nearest = |candidates: &mut dyn Iterator<Item = usize>| {
-                candidates
-                    .filter(|&e| e > start && e <= limit)
-                    .min_by_key(|&e| e.abs_diff(target))
-            };
-            let cut = nearest(&mut self.clause_ends.iter().copied())
-                .or_else(|| nearest(&mut (start + 1..=limit).filter(|&i| chars[i] == ' ')))
+            let cut = self
+                .clause_ends
+                .iter()
+                .copied()
+                .filter(|&e| e > start && e <= limit)
+                .max()
+                .or_else(|| (start + 1..=limit).rev().find(|&i| chars[i] == ' '))
                 .unwrap_or(limit);
             push_chunk(&mut out, &chars[start..cut]);
             start = cut;
