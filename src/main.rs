@@ -95,8 +95,8 @@ enum Command {
         #[arg(long)]
         threads: Option<usize>,
         /// Working memory, in MB, that the sentences in synthesis may need at once (beyond
-        /// the voices' weights); a sentence that needs more runs alone [default: 320, or a
-        /// quarter of the memory available if less].
+        /// the voices' weights); a sentence that needs more runs alone [default: what the
+        /// largest sentence needs, at least 320, at most a quarter of the memory available].
         #[arg(long, value_name = "MB")]
         max_memory: Option<u64>,
         /// Synthesise every sentence afresh and keep nothing in the cache.

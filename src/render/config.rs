@@ -110,8 +110,8 @@ pub struct RenderConfig {
     /// Neither `--jobs` nor `--threads` was given: synthesis may trade workers for threads
     /// when the sentences are too large for the memory budget to run several at once.
     pub(super) workers_by_memory: bool,
-    /// Bytes of working memory the sentences in synthesis may need at once.
-    pub(super) memory_budget: u64,
+    /// Working memory the sentences in synthesis may need at once.
+    pub(super) memory_budget: MemoryBudget,
     pub(super) cache: bool,
     pub(super) play: bool,
     pub(super) lexicon: Option<PathBuf>,
@@ -135,8 +135,11 @@ impl TryFrom<RenderArgs> for RenderConfig {
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
         let jobs = args.jobs.unwrap_or(cores).max(1);
         let memory_budget = match args.max_memory_mb {
-            Some(mb) => mb << 20,
-            None => default_memory_budget(crate::synth::available_memory()),
+            Some(mb) => MemoryBudget::Fixed(mb << 20),
+            None => MemoryBudget::Largest {
+                floor: DEFAULT_MEMORY_MB << 20,
+                cap: machine_cap(crate::synth::available_memory()),
+            },
         };
         Ok(RenderConfig {
             memory_budget,
@@ -253,19 +256,40 @@ fn check_paths(args: &RenderArgs) -> Result<(), RenderError> {
     Ok(())
 }
 
-/// Working memory for synthesis when the user does not say, in MB: two workers on English
-/// sentences of ~6 s with a Piper voice (~110 MB each) fit, and a Piper render peaks no
-/// higher than Piper's own CLI (varied benchmark: 324 MB against 322 MB; with 2048 MB, 396
-/// MB). Kokoro's long pieces (~32 s, ~800 MB each) do not pair and run one at a time on all
-/// cores; `--max-memory 2048` pairs them, ~20% faster for ~1.2 GB. A machine with less gets
-/// a quarter of what it has available (`default_memory_budget`).
+/// How much working memory the sentences in synthesis may need at once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum MemoryBudget {
+    /// As the user said (`--max-memory`).
+    Fixed(u64),
+    /// What the render's largest sentence needs alone (which a single session needs too:
+    /// so recast peaks no higher than a one-session tool such as Piper's CLI), at least
+    /// `floor`, at most `cap` (what the machine can spare).
+    Largest { floor: u64, cap: u64 },
+}
+
+impl MemoryBudget {
+    /// The budget in bytes for sentences of these costs.
+    pub(crate) fn bytes(&self, costs: &[u64]) -> u64 {
+        match *self {
+            MemoryBudget::Fixed(bytes) => bytes,
+            MemoryBudget::Largest { floor, cap } => {
+                let largest = costs.iter().copied().max().unwrap_or(0);
+                largest.max(floor).min(cap)
+            }
+        }
+    }
+}
+
+/// Least working memory for synthesis when the user does not say, in MB: two workers on
+/// English sentences of ~6 s with a Piper voice (~110 MB each) fit. On the varied English
+/// benchmark a render then peaked at 324 MB against Piper's CLI's 322 MB (396 MB with a 2 GB
+/// budget).
 pub const DEFAULT_MEMORY_MB: u64 = 320;
 
-/// [`DEFAULT_MEMORY_MB`], or a quarter of `available` bytes if that is less: a smaller
-/// machine, or one busy with other work, gets fewer sentences at once rather than swapping.
-fn default_memory_budget(available: Option<u64>) -> u64 {
-    let preferred = DEFAULT_MEMORY_MB << 20;
-    available.map_or(preferred, |bytes| preferred.min(bytes / 4).max(64 << 20))
+/// A quarter of `available` bytes, at least 64 MB: a smaller machine, or one busy with other
+/// work, gets fewer sentences at once rather than swapping.
+fn machine_cap(available: Option<u64>) -> u64 {
+    available.map_or(u64::MAX, |bytes| (bytes / 4).max(64 << 20))
 }
 
 /// The rate, the loudness targets and the sentence length are in their ranges.
@@ -437,24 +461,31 @@ mod tests {
     }
 
     #[test]
-    fn the_memory_budget_is_the_default_or_a_quarter_of_what_is_available() {
-        assert_eq!(default_memory_budget(None), DEFAULT_MEMORY_MB << 20);
+    fn the_memory_budget_is_the_largest_sentence_within_the_machine() {
+        const MB: u64 = 1 << 20;
+        let auto = MemoryBudget::Largest {
+            floor: DEFAULT_MEMORY_MB * MB,
+            cap: machine_cap(Some(16 << 30)),
+        };
+        assert_eq!(auto.bytes(&[100 * MB, 110 * MB]), DEFAULT_MEMORY_MB * MB);
         assert_eq!(
-            default_memory_budget(Some(16 << 30)),
-            DEFAULT_MEMORY_MB << 20
+            auto.bytes(&[100 * MB, 800 * MB]),
+            800 * MB,
+            "the largest alone"
         );
-        assert_eq!(default_memory_budget(Some(1 << 30)), 256 << 20);
-        assert_eq!(
-            default_memory_budget(Some(1 << 20)),
-            64 << 20,
-            "never nothing"
-        );
+        let small = MemoryBudget::Largest {
+            floor: DEFAULT_MEMORY_MB * MB,
+            cap: machine_cap(Some(1 << 30)),
+        };
+        assert_eq!(small.bytes(&[800 * MB]), 256 * MB, "a quarter of 1 GB");
+        assert_eq!(machine_cap(Some(MB)), 64 * MB, "never nothing");
+        assert_eq!(MemoryBudget::Fixed(5).bytes(&[800 * MB]), 5);
         let dir = tempfile::tempdir().unwrap();
         let mut args = args_in(dir.path());
         args.max_memory_mb = Some(600);
         assert_eq!(
             RenderConfig::try_from(args).unwrap().memory_budget,
-            600 << 20
+            MemoryBudget::Fixed(600 << 20)
         );
         let mut args = args_in(dir.path());
         args.max_memory_mb = Some(8);

@@ -210,7 +210,7 @@ pub fn render(
         jobs: synthesis.jobs,
         threads: synthesis.threads,
         peak_working_memory: synthesis.peak.bytes,
-        memory_budget: config.memory_budget,
+        memory_budget: synthesis.budget,
         most_at_once: synthesis.peak.sentences,
         elapsed: started.elapsed(),
         first_audio,
