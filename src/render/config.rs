@@ -43,7 +43,8 @@ pub struct RenderArgs {
     /// ONNX Runtime intra-op threads per session (default: the cores shared by the jobs).
     pub threads: Option<usize>,
     /// Working memory the sentences in synthesis may need at once, in MB (default:
-    /// [`DEFAULT_MEMORY_MB`], or half the memory available if that is less).
+    /// what the largest sentence needs, at least [`DEFAULT_MEMORY_MB`], at most a quarter of
+    /// the memory available).
     pub max_memory_mb: Option<u64>,
     /// Reuse and keep synthesised sentences in the data folder's cache.
     pub cache: bool,
@@ -316,7 +317,7 @@ fn check_numbers(args: &RenderArgs) -> Result<(), RenderError> {
         && !(16..=1 << 20).contains(&mb)
     {
         return refuse(format!(
-            "--max-memory {mb} MB is out of range; use 16 MB or more (default {DEFAULT_MEMORY_MB})"
+            "--max-memory {mb} MB is out of range; use 16 MB or more (by default, what the largest sentence needs, at least {DEFAULT_MEMORY_MB})"
         ));
     }
     if args.max_chars < 20 {
