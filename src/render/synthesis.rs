@@ -51,27 +51,21 @@ pub(crate) struct SynthesisReport {
     pub(crate) budget: u64,
 }
 
-/// The working memory synthesising `item` needs, by its voice's engine: that of the most
-/// demanding engine when the voice is not installed (the render fails on it anyway).
+/// The working memory synthesising `item` needs, by its voice's engine (none when the voice
+/// is not installed: the render fails on it before it needs any).
 fn working_memory(item: &Planned, cast: &Cast, installed: &[InstalledVoice]) -> u64 {
-    let seconds = crate::text::spoken_seconds(&item.text);
-    let engine = cast
-        .voice_of(item.speaker)
+    cast.voice_of(item.speaker)
         .and_then(|entry| installed.iter().find(|v| v.entry.id == entry.voice))
-        .map(|voice| engine_for(&voice.entry));
-    match engine {
-        Some(engine) => engine.working_memory(seconds),
-        None => installed
-            .iter()
-            .map(|v| engine_for(&v.entry).working_memory(seconds))
-            .max()
-            .unwrap_or(0),
-    }
+        .map_or(0, |voice| {
+            engine_for(&voice.entry).working_memory(crate::text::spoken_seconds(&item.text))
+        })
 }
 
 /// How much of two cores one session on two threads gets done, against two sessions on
-/// one thread each: Kokoro 0.315 s against 0.275 s per second of audio (an 11 s sentence,
-/// ONNX Runtime 1.32), Piper similar.
+/// one thread each: Kokoro took 0.315 s per second of audio on two threads against 0.55 s
+/// on one (an 11 s sentence, ONNX Runtime 1.32), 0.87 of two ideal single-thread
+/// sessions; Piper's joe did worse on two threads (benchmark: 0.95 against 1.33 of Piper's
+/// speed), so the figure favours fewer workers only where the budget forces it.
 const SHARED_THREADS_EFFICIENCY: f64 = 0.87;
 
 /// Workers and intra-op threads for sentences of these costs on `cores` cores: a worker per
@@ -173,15 +167,10 @@ pub(crate) fn synthesise_all(
     }
     // Longest first, so that the workers run out of work together instead of one finishing
     // a long sentence alone at the end; a preview needs them in episode order.
-    let costs: Vec<u64> = (0..items.len())
-        .map(|i| {
-            if missing.contains(&i) {
-                working_memory(&items[i], cast, installed)
-            } else {
-                0
-            }
-        })
-        .collect();
+    let mut costs = vec![0u64; items.len()];
+    for &i in &missing {
+        costs[i] = working_memory(&items[i], cast, installed);
+    }
     let missing_costs: Vec<u64> = missing.iter().map(|&i| costs[i]).collect();
     let budget = config.memory_budget.bytes(&missing_costs);
     let (jobs, threads) = if config.workers_by_memory {

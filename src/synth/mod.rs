@@ -75,6 +75,17 @@ pub enum SynthError {
     },
 }
 
+impl SynthError {
+    /// The error of a front end that could not read `text` for `voice`.
+    pub(crate) fn phonemize(voice: &str, text: &str, reason: String) -> SynthError {
+        SynthError::Phonemize {
+            voice: voice.to_string(),
+            text: text.to_string(),
+            reason,
+        }
+    }
+}
+
 /// The Chinese front end as the Chinese engines take it: a sentence of text to its phonetic
 /// form (or a message saying why it cannot be read).
 pub type FrontEnd =

@@ -272,11 +272,8 @@ impl Engine for KokoroEngine {
     }
 
     fn synthesize(&mut self, text: &str, settings: &VoiceSettings) -> Result<Audio, SynthError> {
-        let phonemes = (self.front_end)(text).map_err(|reason| SynthError::Phonemize {
-            voice: self.voice.clone(),
-            text: text.to_string(),
-            reason,
-        })?;
+        let phonemes = (self.front_end)(text)
+            .map_err(|reason| SynthError::phonemize(&self.voice, text, reason))?;
         self.synthesize_phonemes(&phonemes, settings, text)
     }
 }

@@ -147,11 +147,7 @@ impl Engine for PiperEngine {
             });
         }
         let phonemes = crate::text::espeak::phonemize(text, &self.espeak_voice)
-            .map_err(|e| SynthError::Phonemize {
-                voice: self.voice.clone(),
-                text: text.to_string(),
-                reason: e.to_string(),
-            })?
+            .map_err(|e| SynthError::phonemize(&self.voice, text, e.to_string()))?
             .join(" ");
         if phonemes.trim().is_empty() {
             return Ok(Audio {

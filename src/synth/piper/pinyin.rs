@@ -584,11 +584,8 @@ impl Engine for PinyinPiperEngine {
     }
 
     fn synthesize(&mut self, text: &str, settings: &VoiceSettings) -> Result<Audio, SynthError> {
-        let sentence = (self.front_end)(text).map_err(|reason| SynthError::Phonemize {
-            voice: self.config.voice.clone(),
-            text: text.to_string(),
-            reason,
-        })?;
+        let sentence = (self.front_end)(text)
+            .map_err(|reason| SynthError::phonemize(&self.config.voice, text, reason))?;
         self.synthesize_phonetic(&sentence, settings)
     }
 }

@@ -435,11 +435,8 @@ impl Engine for ZhttsEngine {
     }
 
     fn synthesize(&mut self, text: &str, settings: &VoiceSettings) -> Result<Audio, SynthError> {
-        let sentence = (self.front_end)(text).map_err(|reason| SynthError::Phonemize {
-            voice: self.voice.clone(),
-            text: text.to_string(),
-            reason,
-        })?;
+        let sentence = (self.front_end)(text)
+            .map_err(|reason| SynthError::phonemize(&self.voice, text, reason))?;
         self.synthesize_phonetic(&sentence, settings)
     }
 }
