@@ -108,24 +108,27 @@ impl crate::synth::EngineType for Kokoro {
             .pack
             .as_deref()
             .ok_or_else(|| missing("pack name"))?;
-        let lexicon = lexicon.get()?.clone();
-        let options = crate::text::kokoro::KokoroOptions::default();
-        let front_end: KokoroFrontEnd = Box::new(move |text: &str| {
-            crate::text::kokoro::kokoro_phonemes(text, &lexicon, &options)
-                .map(|reading| KokoroPhonemes {
-                    pieces: reading.chunks(PIECE_PHONEMES),
-                })
-                .map_err(|e| e.to_string())
-        });
-        Ok(Box::new(KokoroEngine::load(
+        // The model first: a caller that loads the lexicon on another thread meanwhile
+        // (`say`) then has both in the time of the slower.
+        let mut engine = KokoroEngine::load(
             id,
             &shared_model(voice),
             &voice.config,
             styles,
             pack,
             threads,
-            front_end,
-        )?))
+            Box::new(|_: &str| Err("the front end is not ready".into())),
+        )?;
+        let lexicon = lexicon.get()?.clone();
+        let options = crate::text::kokoro::KokoroOptions::default();
+        engine.front_end = Box::new(move |text: &str| {
+            crate::text::kokoro::kokoro_phonemes(text, &lexicon, &options)
+                .map(|reading| KokoroPhonemes {
+                    pieces: reading.chunks(PIECE_PHONEMES),
+                })
+                .map_err(|e| e.to_string())
+        });
+        Ok(Box::new(engine))
     }
 }
 

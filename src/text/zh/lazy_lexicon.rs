@@ -3,7 +3,7 @@
 
 use super::{Lexicon, LexiconError};
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
+use std::sync::{Mutex, OnceLock};
 
 /// The built-in lexicon, pypinyin's phrase dictionary when `scripts/setup` installed it, and
 /// the user's file on top.
@@ -15,11 +15,13 @@ pub fn load_lexicon(data_dir: &Path, user: Option<&Path>) -> Result<Lexicon, Lex
     Ok(lexicon)
 }
 
-/// [`load_lexicon`], done once, when first asked for.
+/// [`load_lexicon`], done once, when first asked for. A thread that asks while another is
+/// loading waits for that load instead of starting its own (`say` loads it beside the model).
 pub struct LazyLexicon {
     data_dir: PathBuf,
     user: Option<PathBuf>,
     loaded: OnceLock<Lexicon>,
+    loading: Mutex<()>,
 }
 
 impl LazyLexicon {
@@ -28,10 +30,16 @@ impl LazyLexicon {
             data_dir: data_dir.to_path_buf(),
             user: user.map(Path::to_path_buf),
             loaded: OnceLock::new(),
+            loading: Mutex::new(()),
         }
     }
 
     pub fn get(&self) -> Result<&Lexicon, LexiconError> {
+        if let Some(lexicon) = self.loaded.get() {
+            return Ok(lexicon);
+        }
+        // A poisoned lock only means another load panicked; this one may still succeed.
+        let _one_load = self.loading.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(lexicon) = self.loaded.get() {
             return Ok(lexicon);
         }
