@@ -1,189 +1,16 @@
-//! Transcript parsing: turns a markdown interview transcript into titled sections of
-//! labelled paragraphs, and reports every line that is not speech.
-//!
-//! The parser is line based and never fails on odd input; it only returns an error when
-//! nothing speakable is left. Everything it does not keep as speech (title, metadata,
-//! headings, images, links, promo footers, decoration) is listed in
-//! [`Transcript::skipped`] with a reason, so a caller can show the user what was dropped.
-//!
-//! Heuristics and their limits are documented beside the functions that implement them;
-//! the main ones are the speaker-name test (`name_like`, `Builder::plain_label_accepted`),
-//! the promo scoring (`promo`) and the footer pass (`Builder::drop_footer`).
+//! The markdown (and plain-text) transcript reader: a line-based pass that keeps speech
+//! and reports everything else.
 
-use serde::Serialize;
+use super::labels::*;
+use super::*;
 use std::collections::{HashMap, HashSet};
-use std::fmt;
-use thiserror::Error;
-
-/// A parsed transcript: the episode title, metadata found near the top, the sections of
-/// speech in order, and the lines that were not kept as speech.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
-pub struct Transcript {
-    pub title: Option<String>,
-    /// `(key, value)` pairs in source order, e.g. `("Author", "Jane Doe")`.
-    pub metadata: Vec<(String, String)>,
-    pub sections: Vec<Section>,
-    /// Lines that are not speech, sorted by line number.
-    pub skipped: Vec<SkippedLine>,
-}
-
-/// A run of paragraphs under one heading.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Section {
-    /// `None` for the intro: the text before the first heading.
-    pub heading: Option<String>,
-    /// 1-based line of the heading (or of the first intro paragraph).
-    pub line: usize,
-    pub paragraphs: Vec<Paragraph>,
-}
-
-/// One paragraph of speech. `speaker` is set when the paragraph opens with a label
-/// (`**Name**：…`, `Name: …`); otherwise it continues the current speaker's turn.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Paragraph {
-    pub speaker: Option<String>,
-    /// Clean text: markup removed, hard-wrapped lines joined. May be empty when a label
-    /// stands alone and its words follow in the next paragraph.
-    pub text: String,
-    /// 1-based line where the paragraph (or its label) starts.
-    pub line: usize,
-}
-
-/// A source line that is not speech.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct SkippedLine {
-    /// 1-based line number.
-    pub line: usize,
-    /// The line as written (whitespace-trimmed).
-    pub text: String,
-    pub reason: SkipReason,
-}
-
-/// Why a line is not speech.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum SkipReason {
-    /// The `# ...` line that names the episode (kept as [`Transcript::title`]).
-    Title,
-    /// A `Key: value` line near the top (kept in [`Transcript::metadata`]).
-    Metadata,
-    /// A section heading (kept as [`Section::heading`]).
-    Heading,
-    /// An image (`![](...)`, `<img>`).
-    Image,
-    /// A line holding only links or bare URLs.
-    LinkOnly,
-    /// HTML tags, code fences, table rows.
-    Markup,
-    /// Follow/like/share prompts and the article footer.
-    Boilerplate,
-    /// Emoji-only lines, separators, empty headings.
-    Decoration,
-    /// A speaker label (`Name:`) with no words after it before the next label.
-    EmptyLabel,
-}
-
-impl SkipReason {
-    /// True when the line's content survives elsewhere in the [`Transcript`] (title,
-    /// metadata, heading); false when it is dropped.
-    pub fn is_kept_elsewhere(self) -> bool {
-        matches!(
-            self,
-            SkipReason::Title | SkipReason::Metadata | SkipReason::Heading
-        )
-    }
-}
-
-impl fmt::Display for SkipReason {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            SkipReason::Title => "episode title",
-            SkipReason::Metadata => "metadata",
-            SkipReason::Heading => "section heading",
-            SkipReason::Image => "image",
-            SkipReason::LinkOnly => "link only",
-            SkipReason::Markup => "markup, not text",
-            SkipReason::Boilerplate => "promo / footer boilerplate",
-            SkipReason::Decoration => "decoration (emoji or separator)",
-            SkipReason::EmptyLabel => "speaker label with no words",
-        })
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Error)]
-pub enum TranscriptError {
-    #[error(
-        "the transcript is empty: pass a markdown or plain-text file that holds the \
-         interview, e.g. paragraphs like `Name: what they said`"
-    )]
-    Empty,
-    #[error(
-        "the transcript contains NUL bytes and looks like a binary file (or UTF-16 \
-         without a byte-order mark): pass the interview as UTF-8 markdown or plain text"
-    )]
-    Binary,
-    #[error(
-        "found nothing to speak in the transcript: all {skipped} non-blank lines were \
-         skipped ({summary}); make sure the interview text is in plain paragraphs, \
-         e.g. `Name: what they said`, not only headings, images or links"
-    )]
-    NoSpeech { skipped: usize, summary: String },
-}
-
-/// Parses a markdown (or plain-text) transcript.
-///
-/// Never panics on any input; returns an error only when no speech is found.
-pub fn parse(source: &str) -> Result<Transcript, TranscriptError> {
-    if source.contains('\0') {
-        return Err(TranscriptError::Binary);
-    }
-    let lines = split_lines(source);
-    let cleaned: Vec<String> = lines.iter().map(|l| normalize_ws(l)).collect();
-    if cleaned.iter().all(|l| l.is_empty()) {
-        return Err(TranscriptError::Empty);
-    }
-    let mut builder = Builder::new(&cleaned);
-    builder.run();
-    builder.drop_footer();
-    let t = builder.finish();
-    let speakable = t
-        .sections
-        .iter()
-        .flat_map(|s| &s.paragraphs)
-        .any(|p| !p.text.is_empty());
-    if !speakable {
-        return Err(TranscriptError::NoSpeech {
-            skipped: t.skipped.len(),
-            summary: summarize_reasons(&t.skipped),
-        });
-    }
-    Ok(t)
-}
-
-fn summarize_reasons(skipped: &[SkippedLine]) -> String {
-    let mut counts: Vec<(SkipReason, usize)> = Vec::new();
-    for s in skipped {
-        match counts.iter_mut().find(|(r, _)| *r == s.reason) {
-            Some((_, n)) => *n += 1,
-            None => counts.push((s.reason, 1)),
-        }
-    }
-    if counts.is_empty() {
-        return "no text lines".to_string();
-    }
-    counts
-        .iter()
-        .map(|(r, n)| format!("{n} {r}"))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
 
 // ---------------------------------------------------------------------------------------
 // Line handling
 
 /// Splits into lines: `\n` and `\r\n`, or bare `\r` for old Mac files. A leading BOM is
 /// dropped. Line `i` of the result is source line `i + 1`.
-fn split_lines(source: &str) -> Vec<&str> {
+pub(super) fn split_lines(source: &str) -> Vec<&str> {
     let source = source.strip_prefix('\u{feff}').unwrap_or(source);
     if !source.contains('\n') && source.contains('\r') {
         return source.split('\r').collect();
@@ -196,7 +23,7 @@ fn split_lines(source: &str) -> Vec<&str> {
 
 /// Turns tabs, no-break and other odd spaces (and `&nbsp;`) into plain spaces, drops
 /// zero-width characters and control characters, and trims.
-fn normalize_ws(line: &str) -> String {
+pub(super) fn normalize_ws(line: &str) -> String {
     let mut out = String::with_capacity(line.len());
     for c in line.chars() {
         match c {
@@ -254,7 +81,7 @@ fn strip_block_prefix(s: &str) -> &str {
 }
 
 /// Character classes used for joining lines and detecting the language.
-pub(crate) fn is_cjk(c: char) -> bool {
+pub fn is_cjk(c: char) -> bool {
     matches!(c as u32,
         0x1100..=0x11FF      // Hangul Jamo
         | 0x2E80..=0x2FDF    // radicals
@@ -545,7 +372,7 @@ fn collapse_spaces(s: &str) -> String {
 
 /// The speakable text of a line: links become their text, images, tags and emphasis
 /// markers go, entities are decoded and runs of spaces collapsed.
-fn clean_inline(s: &str) -> String {
+pub(super) fn clean_inline(s: &str) -> String {
     let s = rewrite_links(s, LinkMode::KeepText);
     let s = strip_emphasis(&s);
     collapse_spaces(&decode_entities(&s))
@@ -604,7 +431,7 @@ fn has_link_outside_images(s: &str) -> bool {
 
 /// Returns the position of the first colon (ASCII or full-width) in `s` with the parts
 /// before and after it.
-fn split_colon(s: &str) -> Option<(&str, &str)> {
+pub(super) fn split_colon(s: &str) -> Option<(&str, &str)> {
     let (i, c) = s.char_indices().find(|&(_, c)| is_colon(c))?;
     Some((&s[..i], &s[i + c.len_utf8()..]))
 }
@@ -707,286 +534,6 @@ fn metadata_entry(s: &str) -> Option<(String, String)> {
         return Some((key, value));
     }
     None
-}
-
-/// Words that are followed by a colon in ordinary prose and are never speaker names.
-const NOT_NAMES: &[&str] = &[
-    "注意",
-    "注",
-    "提示",
-    "备注",
-    "说明",
-    "注释",
-    "编者按",
-    "编者注",
-    "按",
-    "译者注",
-    "译注",
-    "总结",
-    "结论",
-    "背景",
-    "例如",
-    "比如",
-    "譬如",
-    "另外",
-    "首先",
-    "其次",
-    "然后",
-    "最后",
-    "总之",
-    "重点",
-    "要点",
-    "原因",
-    "结果",
-    "答案",
-    "目标",
-    "时间",
-    "地点",
-    "地址",
-    "来源",
-    "摘要",
-    "导读",
-    "前言",
-    "简介",
-    "关键词",
-    "标签",
-    "日期",
-    "作者",
-    "链接",
-    "原文",
-    "问题",
-    "提醒",
-    "特别提醒",
-    "温馨提示",
-    "声明",
-    "免责声明",
-    "举例",
-    "比方说",
-    "换句话说",
-    "也就是说",
-    "简而言之",
-    "事实上",
-    "其实",
-    "所以",
-    "因此",
-    "但是",
-    "不过",
-    "而且",
-    "那么",
-    "以下",
-    "如下",
-    "附",
-    "附录",
-    "参考",
-    "参考资料",
-    "图",
-    "图片",
-    "视频",
-    "音频",
-    "来源于",
-    "note",
-    "notes",
-    "nb",
-    "ps",
-    "p.s",
-    "p.s.",
-    "update",
-    "updated",
-    "edit",
-    "edited",
-    "example",
-    "examples",
-    "e.g",
-    "e.g.",
-    "i.e",
-    "i.e.",
-    "warning",
-    "tip",
-    "tips",
-    "disclaimer",
-    "editor's note",
-    "summary",
-    "source",
-    "sources",
-    "related",
-    "see also",
-    "important",
-    "caution",
-    "hint",
-    "reminder",
-    "background",
-    "context",
-    "bottom line",
-    "result",
-    "results",
-    "conclusion",
-    "in short",
-    "http",
-    "https",
-    "ftp",
-    "mailto",
-    "step",
-    "figure",
-    "fig",
-    "table",
-    "image",
-    "photo",
-    "video",
-    "audio",
-    "transcript",
-];
-
-/// Label words that name a role; accepted as speakers even when they appear only once.
-const ROLE_NAMES: &[&str] = &[
-    "主持人",
-    "嘉宾",
-    "记者",
-    "采访者",
-    "受访者",
-    "访谈者",
-    "提问者",
-    "提问",
-    "问",
-    "答",
-    "观众",
-    "旁白",
-    "主播",
-    "q",
-    "a",
-    "host",
-    "co-host",
-    "cohost",
-    "guest",
-    "interviewer",
-    "interviewee",
-    "moderator",
-    "audience",
-    "narrator",
-    "question",
-    "answer",
-    "reporter",
-];
-
-/// Endings that mark a quote introduction in prose (`他说：…`, `she said: …`).
-const SPEECH_VERB_ENDINGS: &[&str] = &[
-    "说",
-    "道",
-    "表示",
-    "指出",
-    "认为",
-    "提到",
-    "问道",
-    "写道",
-    "回答",
-    "称",
-    "强调",
-    "介绍",
-    " said",
-    " says",
-    " asked",
-    " asks",
-    " wrote",
-    " writes",
-    " notes",
-    " noted",
-    " added",
-    " adds",
-    " explains",
-    " explained",
-    " replied",
-    " replies",
-];
-
-/// Characters that never occur in a speaker name (sentence punctuation, quotes, markup).
-const NOT_IN_NAMES: &str = "。，、；！？!?;,\"“”「」『』《》<>/\\|=+*#@$%^&{}[]~`:：…";
-
-/// Returns the speaker name if `raw` (the part before a colon, markup included) looks
-/// like a name: at most 12 CJK characters or 3 Latin words (≤ 4 tokens, ≤ 32 characters
-/// in all), no sentence punctuation, at least one letter, not a prose word such as
-/// `注意`/`Note`, not a quote introduction such as `他说`. A parenthetical role is
-/// dropped (`Ilya（OpenAI）` -> `Ilya`), as are `【】` around the name.
-fn name_like(raw: &str) -> Option<String> {
-    if raw.chars().nth(64).is_some() {
-        return None;
-    }
-    let mut name = clean_inline(raw);
-    if let Some(inner) = name.strip_prefix('【').and_then(|n| n.strip_suffix('】')) {
-        name = inner.trim().to_string();
-    }
-    // Drop a trailing parenthetical: "Ilya (OpenAI)" / "李明（主持人）".
-    for (open, close) in [('(', ')'), ('（', '）')] {
-        if name.ends_with(close)
-            && let Some(pos) = name.rfind(open)
-        {
-            let base = name[..pos].trim();
-            if !base.is_empty() {
-                name = base.to_string();
-            }
-        }
-    }
-    let name = name.trim().to_string();
-    if name.is_empty() || name.chars().count() > 32 {
-        return None;
-    }
-    if name
-        .chars()
-        .any(|c| NOT_IN_NAMES.contains(c) || c == '(' || c == '（')
-    {
-        return None;
-    }
-    if !name.chars().any(char::is_alphabetic) {
-        return None;
-    }
-    let cjk = name.chars().filter(|&c| is_cjk(c)).count();
-    let tokens: Vec<&str> = name.split_whitespace().collect();
-    let latin_words = tokens
-        .iter()
-        .filter(|t| t.chars().any(|c| c.is_ascii_alphabetic()))
-        .count();
-    if cjk > 12 || latin_words > 3 || tokens.len() > 4 {
-        return None;
-    }
-    let lower = name.to_lowercase();
-    if NOT_NAMES.contains(&lower.as_str()) {
-        return None;
-    }
-    if SPEECH_VERB_ENDINGS
-        .iter()
-        .any(|e| lower.ends_with(e) && lower.len() > e.trim().len())
-    {
-        return None;
-    }
-    Some(name)
-}
-
-fn is_role_name(name: &str) -> bool {
-    ROLE_NAMES.contains(&name.to_lowercase().as_str())
-}
-
-/// Two or three capitalised Latin words, e.g. `Sam Altman`: a name even if it labels a
-/// single paragraph.
-fn is_proper_latin_name(name: &str) -> bool {
-    let words: Vec<&str> = name.split_whitespace().collect();
-    (2..=3).contains(&words.len())
-        && words.iter().all(|w| {
-            w.chars().next().is_some_and(|c| c.is_ascii_uppercase())
-                && w.chars()
-                    .all(|c| c.is_ascii_alphabetic() || matches!(c, '.' | '-' | '\''))
-        })
-}
-
-/// A candidate `Name: text` / `Name：text` on a cleaned line: `(name, text)`. The text
-/// after the colon must not be empty, and an ASCII colon must not start `//` (URLs).
-fn plain_label_candidate(cleaned: &str) -> Option<(String, String)> {
-    let (name, rest) = split_colon(cleaned)?;
-    if rest.starts_with("//") {
-        return None;
-    }
-    let text = rest.trim();
-    if text.is_empty() {
-        return None;
-    }
-    Some((name_like(name)?, text.to_string()))
 }
 
 /// A bold label: `**Name**：text`, `**Name** ：text`, `**Name：**text` (or `__…__`).
@@ -1236,6 +783,15 @@ struct RawSection {
     heading: Option<String>,
     line: usize,
     paragraphs: Vec<RawPara>,
+}
+
+/// Reads cleaned lines (line `i` is source line `i + 1`) into a transcript, which may hold
+/// no speech.
+pub(super) fn read(lines: &[String]) -> Transcript {
+    let mut builder = Builder::new(lines);
+    builder.run();
+    builder.drop_footer();
+    builder.finish()
 }
 
 struct Builder<'a> {

@@ -1,0 +1,180 @@
+//! Transcript parsing: turns a markdown interview transcript into titled sections of
+//! labelled paragraphs, and reports every line that is not speech.
+//!
+//! The parser is line based and never fails on odd input; it only returns an error when
+//! nothing speakable is left. Everything it does not keep as speech (title, metadata,
+//! headings, images, links, promo footers, decoration) is listed in
+//! [`Transcript::skipped`] with a reason, so a caller can show the user what was dropped.
+//!
+//! Heuristics and their limits are documented beside the functions that implement them;
+//! the main ones are the speaker-name test (`name_like`, `Builder::plain_label_accepted`),
+//! the promo scoring (`promo`) and the footer pass (`Builder::drop_footer`).
+
+mod labels;
+mod markdown;
+
+pub use markdown::is_cjk;
+use markdown::{normalize_ws, split_lines};
+use serde::Serialize;
+use std::fmt;
+use thiserror::Error;
+
+/// A parsed transcript: the episode title, metadata found near the top, the sections of
+/// speech in order, and the lines that were not kept as speech.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+pub struct Transcript {
+    pub title: Option<String>,
+    /// `(key, value)` pairs in source order, e.g. `("Author", "Jane Doe")`.
+    pub metadata: Vec<(String, String)>,
+    pub sections: Vec<Section>,
+    /// Lines that are not speech, sorted by line number.
+    pub skipped: Vec<SkippedLine>,
+}
+
+/// A run of paragraphs under one heading.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Section {
+    /// `None` for the intro: the text before the first heading.
+    pub heading: Option<String>,
+    /// 1-based line of the heading (or of the first intro paragraph).
+    pub line: usize,
+    pub paragraphs: Vec<Paragraph>,
+}
+
+/// One paragraph of speech. `speaker` is set when the paragraph opens with a label
+/// (`**Name**：…`, `Name: …`); otherwise it continues the current speaker's turn.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Paragraph {
+    pub speaker: Option<String>,
+    /// Clean text: markup removed, hard-wrapped lines joined. May be empty when a label
+    /// stands alone and its words follow in the next paragraph.
+    pub text: String,
+    /// 1-based line where the paragraph (or its label) starts.
+    pub line: usize,
+}
+
+/// A source line that is not speech.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SkippedLine {
+    /// 1-based line number.
+    pub line: usize,
+    /// The line as written (whitespace-trimmed).
+    pub text: String,
+    pub reason: SkipReason,
+}
+
+/// Why a line is not speech.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SkipReason {
+    /// The `# ...` line that names the episode (kept as [`Transcript::title`]).
+    Title,
+    /// A `Key: value` line near the top (kept in [`Transcript::metadata`]).
+    Metadata,
+    /// A section heading (kept as [`Section::heading`]).
+    Heading,
+    /// An image (`![](...)`, `<img>`).
+    Image,
+    /// A line holding only links or bare URLs.
+    LinkOnly,
+    /// HTML tags, code fences, table rows.
+    Markup,
+    /// Follow/like/share prompts and the article footer.
+    Boilerplate,
+    /// Emoji-only lines, separators, empty headings.
+    Decoration,
+    /// A speaker label (`Name:`) with no words after it before the next label.
+    EmptyLabel,
+}
+
+impl SkipReason {
+    /// True when the line's content survives elsewhere in the [`Transcript`] (title,
+    /// metadata, heading); false when it is dropped.
+    pub fn is_kept_elsewhere(self) -> bool {
+        matches!(
+            self,
+            SkipReason::Title | SkipReason::Metadata | SkipReason::Heading
+        )
+    }
+}
+
+impl fmt::Display for SkipReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            SkipReason::Title => "episode title",
+            SkipReason::Metadata => "metadata",
+            SkipReason::Heading => "section heading",
+            SkipReason::Image => "image",
+            SkipReason::LinkOnly => "link only",
+            SkipReason::Markup => "markup, not text",
+            SkipReason::Boilerplate => "promo / footer boilerplate",
+            SkipReason::Decoration => "decoration (emoji or separator)",
+            SkipReason::EmptyLabel => "speaker label with no words",
+        })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum TranscriptError {
+    #[error(
+        "the transcript is empty: pass a markdown or plain-text file that holds the \
+         interview, e.g. paragraphs like `Name: what they said`"
+    )]
+    Empty,
+    #[error(
+        "the transcript contains NUL bytes and looks like a binary file (or UTF-16 \
+         without a byte-order mark): pass the interview as UTF-8 markdown or plain text"
+    )]
+    Binary,
+    #[error(
+        "found nothing to speak in the transcript: all {skipped} non-blank lines were \
+         skipped ({summary}); make sure the interview text is in plain paragraphs, \
+         e.g. `Name: what they said`, not only headings, images or links"
+    )]
+    NoSpeech { skipped: usize, summary: String },
+}
+
+/// Parses a markdown (or plain-text) transcript.
+///
+/// Never panics on any input; returns an error only when no speech is found.
+pub fn parse(source: &str) -> Result<Transcript, TranscriptError> {
+    if source.contains('\0') {
+        return Err(TranscriptError::Binary);
+    }
+    let lines = split_lines(source);
+    let cleaned: Vec<String> = lines.iter().map(|l| normalize_ws(l)).collect();
+    if cleaned.iter().all(|l| l.is_empty()) {
+        return Err(TranscriptError::Empty);
+    }
+    let t = markdown::read(&cleaned);
+    let speakable = t
+        .sections
+        .iter()
+        .flat_map(|s| &s.paragraphs)
+        .any(|p| !p.text.is_empty());
+    if !speakable {
+        return Err(TranscriptError::NoSpeech {
+            skipped: t.skipped.len(),
+            summary: summarize_reasons(&t.skipped),
+        });
+    }
+    Ok(t)
+}
+
+fn summarize_reasons(skipped: &[SkippedLine]) -> String {
+    let mut counts: Vec<(SkipReason, usize)> = Vec::new();
+    for s in skipped {
+        match counts.iter_mut().find(|(r, _)| *r == s.reason) {
+            Some((_, n)) => *n += 1,
+            None => counts.push((s.reason, 1)),
+        }
+    }
+    if counts.is_empty() {
+        return "no text lines".to_string();
+    }
+    counts
+        .iter()
+        .map(|(r, n)| format!("{n} {r}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
