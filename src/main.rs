@@ -28,19 +28,50 @@ struct Cli {
     command: Command,
 }
 
+/// How to read a transcript: shared by `script` and `render`.
+#[derive(clap::Args)]
+struct InputArgs {
+    /// The transcript's encoding (gb18030, gbk, big5, utf-16le, shift_jis, windows-1252, …),
+    /// when detection gets it wrong [default: UTF-8 or a byte-order mark, else GB18030 or
+    /// Big5 as detected].
+    #[arg(long, value_name = "NAME")]
+    encoding: Option<String>,
+    /// Names that are always speakers when they open a paragraph with a colon, even used
+    /// once (comma-separated).
+    #[arg(long, value_name = "NAME,...", value_delimiter = ',')]
+    speakers: Vec<String>,
+    /// Names that are never speakers: a paragraph they open is read as text
+    /// (comma-separated).
+    #[arg(long, value_name = "NAME,...", value_delimiter = ',')]
+    not_speakers: Vec<String>,
+}
+
+impl InputArgs {
+    fn options(self) -> Result<render::InputOptions> {
+        Ok(render::InputOptions::new(
+            self.encoding.as_deref(),
+            self.speakers,
+            self.not_speakers,
+        )?)
+    }
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Build the script (chapters, turns, speakers) from a transcript and print or write it.
     Script {
-        /// The transcript: markdown or plain text.
+        /// The transcript: markdown, plain text, or a web page saved as HTML.
         transcript: PathBuf,
+        #[command(flatten)]
+        reading: InputArgs,
         /// Output format (default: from the -o extension, else JSON).
         #[arg(long, value_enum)]
         format: Option<Format>,
         /// Write the script here instead of standard output.
         #[arg(short, long)]
         output: Option<PathBuf>,
-        /// List every transcript line that was not turned into speech, with the reason.
+        /// Say how the transcript was read: its encoding, each speaker found and why, each
+        /// label-like prefix refused and why, every line not turned into speech and why.
         #[arg(long)]
         explain: bool,
         /// Print each sentence's normalised text and pinyin (Chinese scripts) instead of
@@ -53,8 +84,11 @@ enum Command {
     },
     /// Render a transcript or a script file to a chaptered WAV, optionally with clips.
     Render {
-        /// A transcript (.md, .txt) or a script written by `recast script` (.json, .toml).
+        /// A transcript (.md, .txt, .html) or a script written by `recast script` (.json,
+        /// .toml).
         input: PathBuf,
+        #[command(flatten)]
+        reading: InputArgs,
         /// The episode to write: .wav (chaptered), .flac, .mp3 (ID3 chapters), or with ffmpeg
         /// installed .m4a, .m4b, .opus.
         #[arg(short, long)]
@@ -248,14 +282,16 @@ fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Script {
             transcript,
+            reading,
             format,
             output,
             explain,
             phonemes,
             lexicon,
         } => {
+            let reading = reading.options()?;
             if phonemes {
-                let loaded = render::load_input(&transcript)?;
+                let loaded = render::load_input(&transcript, &reading)?;
                 let data_dir = voices::data_dir()?;
                 let lexicon = render::load_lexicon(&data_dir, lexicon.as_deref())?;
                 let catalog = Catalog::builtin();
@@ -270,10 +306,11 @@ fn run(cli: Cli) -> Result<()> {
                 ));
                 return Ok(());
             }
-            script(transcript, format, output, explain)
+            script(transcript, &reading, format, output, explain)
         }
         Command::Render {
             input,
+            reading,
             output,
             clips,
             cast,
@@ -299,6 +336,7 @@ fn run(cli: Cli) -> Result<()> {
         } => {
             let config = RenderConfig::try_from(RenderArgs {
                 input,
+                input_options: reading.options()?,
                 output,
                 clips,
                 cast,
@@ -506,6 +544,7 @@ fn default_threads() -> usize {
 
 fn script(
     transcript: PathBuf,
+    reading: &render::InputOptions,
     format: Option<Format>,
     output: Option<PathBuf>,
     explain: bool,
@@ -518,7 +557,7 @@ fn script(
             path.display()
         );
     }
-    let loaded = render::load_input(&transcript)?;
+    let loaded = render::load_input(&transcript, reading)?;
     let format = format.unwrap_or_else(|| {
         match output
             .as_ref()
@@ -554,17 +593,52 @@ fn script(
         None => out(format!("{text}\n")),
     }
     if explain {
-        eprintln!("lines not turned into speech:");
+        eprint!("{}", explain_report(&loaded));
+    }
+    Ok(())
+}
+
+/// What `script --explain` says: how the input was read, who speaks and why, what was
+/// refused or dropped and why.
+fn explain_report(loaded: &render::LoadedInput) -> String {
+    use recast::transcript::Verdict;
+    use std::fmt::Write;
+    let mut report = format!("read as {}, encoding {}\n", loaded.format, loaded.encoding);
+    let (speakers, refused): (Vec<_>, Vec<_>) = loaded
+        .labels
+        .iter()
+        .partition(|d| matches!(d.verdict, Verdict::Speaker(_)));
+    if !speakers.is_empty() {
+        report.push_str("speakers found (line of the first label):\n");
+        for d in speakers {
+            let _ = writeln!(report, "{:>5}  {:<16}  {}", d.line, d.name, d.verdict);
+        }
+    }
+    if !refused.is_empty() {
+        report.push_str("label-like prefixes not taken as speakers (read as text):\n");
+        for d in refused {
+            let _ = writeln!(report, "{:>5}  {:<16}  {}", d.line, d.name, d.verdict);
+        }
+    }
+    if !loaded.skipped.is_empty() {
+        report.push_str("lines not turned into speech:\n");
         for line in &loaded.skipped {
-            eprintln!(
+            let _ = write!(
+                report,
                 "{:>5}  {:<32}  {}",
                 line.line,
                 line.reason.to_string(),
                 line.text
             );
+            match &line.element {
+                Some(element) => {
+                    let _ = writeln!(report, "  [{element}]");
+                }
+                None => report.push('\n'),
+            }
         }
     }
-    Ok(())
+    report
 }
 
 fn voices_command(command: VoicesCommand) -> Result<()> {

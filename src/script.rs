@@ -847,6 +847,7 @@ mod tests {
                 ),
             ],
             skipped: vec![],
+            labels: vec![],
         };
         let s = Script::from_transcript(&t).expect("script");
         assert_eq!(s.title, "Episode");

@@ -18,7 +18,7 @@ fn two_speakers_sharing_one_model_differ_in_pitch() {
         "run scripts/setup first: the real voice is needed"
     );
     let input = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/e2e/two-speakers.md");
-    let loaded = render::load_input(&input).unwrap();
+    let loaded = render::load_input(&input, &render::InputOptions::default()).unwrap();
     let cast = render::cast_script(&loaded.script, &[], &catalog, &installed).unwrap();
     let sentence = "Every Monday morning I bake bread for the whole street, and the neighbours bring the bags back.";
     let mut f0 = Vec::new();

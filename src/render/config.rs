@@ -26,6 +26,8 @@ pub enum Announce {
 pub struct RenderArgs {
     /// A transcript or a script file.
     pub input: PathBuf,
+    /// How to read it (encoding, who is a speaker).
+    pub input_options: super::InputOptions,
     /// The episode to write; its extension chooses the format.
     pub output: PathBuf,
     /// A folder for one WAV per chapter.
@@ -65,6 +67,7 @@ impl RenderArgs {
     pub fn new(input: PathBuf, output: PathBuf, data_dir: PathBuf) -> Self {
         Self {
             input,
+            input_options: super::InputOptions::default(),
             output,
             clips: None,
             cast: Vec::new(),
@@ -93,6 +96,7 @@ impl RenderArgs {
 #[derive(Debug, Clone)]
 pub struct RenderConfig {
     pub(super) input: PathBuf,
+    pub(super) input_options: super::InputOptions,
     pub(super) output: PathBuf,
     pub(super) clips: Option<PathBuf>,
     /// Explicit cast choices, lowest precedence first (cast file, then `--cast`).
@@ -149,6 +153,7 @@ impl TryFrom<RenderArgs> for RenderConfig {
             jobs,
             cast: assignments,
             input: args.input,
+            input_options: args.input_options,
             output: args.output,
             clips: args.clips,
             rate: args.rate,

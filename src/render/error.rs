@@ -26,16 +26,12 @@ pub enum RenderError {
         path: PathBuf,
         error: TranscriptError,
     },
-    #[error(
-        "{path}:{line}:{column}: the file is not UTF-8 text (byte 0x{byte:02X} cannot be read as \
-         UTF-8); save it as UTF-8, e.g. `iconv -f GB18030 -t UTF-8` for Chinese text from \
-         Windows, or `iconv -f WINDOWS-1252 -t UTF-8`"
-    )]
-    NotUtf8 {
+    #[error("{path}:{line}:{column}: {error}")]
+    Undecodable {
         path: PathBuf,
         line: usize,
         column: usize,
-        byte: u8,
+        error: crate::transcript::encoding::DecodeError,
     },
     #[error("{path}: {reason}; save it as UTF-8 text")]
     BadUtf16 { path: PathBuf, reason: String },

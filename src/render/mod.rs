@@ -25,7 +25,7 @@ pub use crate::text::zh::load_lexicon;
 pub use config::{Announce, DEFAULT_RATE, RenderArgs, RenderConfig};
 pub use engines::cast_script;
 pub use error::RenderError;
-pub use input::{LoadedInput, load_input};
+pub use input::{InputOptions, LoadedInput, load_input};
 pub use phonemes::phonemes_report;
 pub use say::{SayRequest, say, say_and_play};
 pub use summary::{ChapterSummary, RenderSummary, chapter_summary, format_time};
@@ -68,7 +68,7 @@ pub fn render(
     for dir in config.temp_dirs() {
         output::remove_stale_temp_files(&dir);
     }
-    let loaded = load_input(&config.input)?;
+    let loaded = load_input(&config.input, &config.input_options)?;
     let script = &loaded.script;
     let announce = match config.announce {
         Announce::Auto => script.chapters.len() > 1,

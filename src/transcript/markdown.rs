@@ -2,6 +2,7 @@
 //! and reports everything else.
 
 use super::labels::*;
+use super::scaffolding::is_scaffolding;
 use super::*;
 use std::collections::{HashMap, HashSet};
 
@@ -602,6 +603,11 @@ const PROMO_STRONG: &[&str] = &[
     "置顶",
     "点赞",
     "点个赞",
+    // WeChat's buttons named in quotes: 点个「赞」和「在看」.
+    "「赞」",
+    "「在看」",
+    "“在看”",
+    "点个在看",
     "点亮",
     "扫码",
     "二维码",
@@ -787,8 +793,8 @@ struct RawSection {
 
 /// Reads cleaned lines (line `i` is source line `i + 1`) into a transcript, which may hold
 /// no speech.
-pub(super) fn read(lines: &[String]) -> Transcript {
-    let mut builder = Builder::new(lines);
+pub(super) fn read(lines: &[String], overrides: &SpeakerOverrides) -> Transcript {
+    let mut builder = Builder::new(lines, overrides);
     builder.run();
     builder.drop_footer();
     builder.finish()
@@ -811,16 +817,35 @@ struct Builder<'a> {
     candidate_counts: HashMap<String, usize>,
     /// Names used in bold labels anywhere in the document.
     bold_names: HashSet<String>,
+    overrides: &'a SpeakerOverrides,
+    /// Some name labels turns by a rule other than "used once": a name used once may then
+    /// label a turn too (an audience question in an interview).
+    established: bool,
+    /// Most paragraphs open with a label: a name used once labels a turn (`甲：… 乙：…`).
+    dialogue: bool,
+    labels: Vec<LabelDecision>,
 }
 
 impl<'a> Builder<'a> {
-    fn new(lines: &'a [String]) -> Self {
+    fn new(lines: &'a [String], overrides: &'a SpeakerOverrides) -> Self {
         let mut candidate_counts = HashMap::new();
         let mut bold_names = HashSet::new();
+        // Paragraph openings, and how many of them are labels of a name's shape.
+        let (mut openings, mut labelled) = (0usize, 0usize);
         for (i, line) in lines.iter().enumerate() {
             let body = strip_block_prefix(line);
+            let opens = !line.is_empty() && (i == 0 || lines[i - 1].is_empty());
+            let prose = atx_heading(line).is_some()
+                || media_reason(body).is_some()
+                || metadata_entry(body).is_some();
+            if opens && !prose {
+                openings += 1;
+            }
             if let Some(b) = bold_label(body) {
-                bold_names.insert(b.name);
+                if !overrides.is_listed_not_speaker(&b.name) {
+                    bold_names.insert(b.name);
+                    labelled += usize::from(opens);
+                }
             } else if all_bold(body) {
                 if next_nonblank(lines, i).is_some_and(starts_with_colon)
                     && let Some(name) = name_like(&clean_inline(body))
@@ -828,9 +853,23 @@ impl<'a> Builder<'a> {
                     bold_names.insert(name);
                 }
             } else if let Some((name, _)) = plain_label_candidate(&clean_inline(body)) {
+                if opens && !prose && refused_word(&name).is_none() {
+                    labelled += 1;
+                }
                 *candidate_counts.entry(name).or_insert(0) += 1;
             }
         }
+        let established = !bold_names.is_empty()
+            || candidate_counts.iter().any(|(name, &count)| {
+                refused_word(name).is_none()
+                    && !overrides.is_listed_not_speaker(name)
+                    && (count >= 2 || is_role_name(name) || is_proper_latin_name(name))
+            })
+            || overrides
+                .speakers
+                .iter()
+                .any(|n| candidate_counts.contains_key(n.trim()));
+        let dialogue = labelled >= 2 && labelled * 5 >= openings * 3;
         Builder {
             lines,
             title: None,
@@ -844,6 +883,81 @@ impl<'a> Builder<'a> {
             in_fence: false,
             candidate_counts,
             bold_names,
+            overrides,
+            established,
+            dialogue,
+            labels: Vec::new(),
+        }
+    }
+
+    /// Whether `name`, opening a line with a colon and words, labels a turn. `None`: not
+    /// a decision worth reporting (a prefix in the middle of a paragraph).
+    ///
+    /// A name is a speaker when the user lists it, when it is used in bold, labels two
+    /// paragraphs or more, is a role word or a full Latin name; used once, when it opens a
+    /// paragraph, has a name's shape (≤ 8 Chinese characters, no prose words, capitalised
+    /// Latin words) and the transcript has other labelled turns or is a dialogue.
+    ///
+    /// Limit: in a transcript without blank lines between turns, a name used once on a
+    /// line inside a paragraph is not a speaker.
+    fn judge_label(&self, name: &str, opens_paragraph: bool) -> Option<Verdict> {
+        if self.overrides.is_listed_not_speaker(name) {
+            return Some(Verdict::Refused(Refusal::ListedNotSpeaker));
+        }
+        if self.overrides.is_listed_speaker(name) {
+            return Some(Verdict::Speaker(SpeakerReason::Listed));
+        }
+        if let Some(refusal) = refused_word(name) {
+            return opens_paragraph.then_some(Verdict::Refused(refusal));
+        }
+        if let Some(reason) = self.established_reason(name) {
+            return Some(Verdict::Speaker(reason));
+        }
+        if !opens_paragraph {
+            return None;
+        }
+        if let Some(refusal) = one_time_refusal(name) {
+            return Some(Verdict::Refused(refusal));
+        }
+        Some(if self.established {
+            Verdict::Speaker(SpeakerReason::OnceAmongLabelledTurns)
+        } else if self.dialogue {
+            Verdict::Speaker(SpeakerReason::OnceInDialogue)
+        } else {
+            Verdict::Refused(Refusal::NoOtherLabels)
+        })
+    }
+
+    /// The rule other than "used once" that makes `name` a speaker, if one does.
+    fn established_reason(&self, name: &str) -> Option<SpeakerReason> {
+        let count = self.candidate_counts.get(name).copied().unwrap_or(0);
+        if self.bold_names.contains(name) {
+            Some(SpeakerReason::Bold)
+        } else if count >= 2 {
+            Some(SpeakerReason::Repeated(count))
+        } else if is_role_name(name) {
+            Some(SpeakerReason::Role)
+        } else if is_proper_latin_name(name) {
+            Some(SpeakerReason::FullName)
+        } else {
+            None
+        }
+    }
+
+    /// Notes a decision for `--explain`: a speaker once (where first found), a refusal at
+    /// every line.
+    fn note_label(&mut self, name: &str, line: usize, verdict: Verdict) {
+        let seen = matches!(verdict, Verdict::Speaker(_))
+            && self
+                .labels
+                .iter()
+                .any(|d| d.name == name && matches!(d.verdict, Verdict::Speaker(_)));
+        if !seen {
+            self.labels.push(LabelDecision {
+                name: name.to_string(),
+                line,
+                verdict,
+            });
         }
     }
 
@@ -852,6 +966,7 @@ impl<'a> Builder<'a> {
             line,
             text: self.lines[line - 1].clone(),
             reason,
+            element: None,
         });
     }
 
@@ -905,20 +1020,6 @@ impl<'a> Builder<'a> {
             }
             None => self.start_paragraph(None, text.to_string(), line),
         }
-    }
-
-    /// A plain `Name: text` label (no bold) is trusted only when the name labels at least
-    /// two lines of the document, is a role word (`主持人`, `Host`, `Q`…), is also used
-    /// in a bold label, or is a full Latin name (`Sam Altman`). This keeps one-off prose
-    /// colons (`The short version: …`) from becoming speakers.
-    ///
-    /// Limit: a speaker with a one-word, non-role name who speaks only once in plain
-    /// `Name: text` form is not recognised; the line stays in the previous turn.
-    fn plain_label_accepted(&self, name: &str) -> bool {
-        self.candidate_counts.get(name).copied().unwrap_or(0) >= 2
-            || is_role_name(name)
-            || self.bold_names.contains(name)
-            || is_proper_latin_name(name)
     }
 
     fn run(&mut self) {
@@ -1009,8 +1110,18 @@ impl<'a> Builder<'a> {
             return;
         }
 
+        if self.current.is_none()
+            && self.lines.get(idx + 1).is_none_or(|l| l.is_empty())
+            && bold_label(body).is_none()
+            && is_scaffolding(&cleaned)
+        {
+            self.skip(n, SkipReason::Scaffolding);
+            return;
+        }
         let bold = all_bold(body);
-        if let Some(label) = bold_label(body) {
+        if let Some(label) = bold_label(body)
+            && !self.overrides.is_listed_not_speaker(&label.name)
+        {
             let next_is_text = self
                 .lines
                 .get(idx + 1)
@@ -1019,6 +1130,7 @@ impl<'a> Builder<'a> {
                 // `**Part one:**` alone: a heading that ends with a colon.
                 self.start_section(cleaned.trim_end_matches(is_colon).to_string(), n);
             } else {
+                self.note_label(&label.name, n, Verdict::Speaker(SpeakerReason::Bold));
                 self.start_paragraph(Some(label.name), label.rest, n);
             }
             return;
@@ -1034,6 +1146,7 @@ impl<'a> Builder<'a> {
             {
                 self.flush();
                 self.header_zone = false;
+                self.note_label(&name, n, Verdict::Speaker(SpeakerReason::Bold));
                 self.pending_label = Some((name, n));
                 return;
             }
@@ -1042,19 +1155,26 @@ impl<'a> Builder<'a> {
                 return;
             }
         }
-        if let Some((name, text)) = plain_label_candidate(&cleaned)
-            && self.plain_label_accepted(&name)
-        {
-            self.start_paragraph(Some(name), text, n);
-            return;
+        if let Some((name, text)) = plain_label_candidate(&cleaned) {
+            let opens_paragraph = self.current.is_none();
+            match self.judge_label(&name, opens_paragraph) {
+                Some(verdict @ Verdict::Speaker(_)) => {
+                    self.note_label(&name, n, verdict);
+                    self.start_paragraph(Some(name), text, n);
+                    return;
+                }
+                Some(verdict) => self.note_label(&name, n, verdict),
+                None => {}
+            }
         }
         // `Name:` alone on its line: a label whose words follow on the next lines (or
         // never come, see `finish`), not words of the previous turn.
         if let Some((name, rest)) = split_colon(&cleaned)
             && rest.trim().is_empty()
             && let Some(name) = name_like(name)
-            && self.plain_label_accepted(&name)
+            && let Some(verdict @ Verdict::Speaker(_)) = self.judge_label(&name, false)
         {
+            self.note_label(&name, n, verdict);
             self.start_paragraph(Some(name), String::new(), n);
             return;
         }
@@ -1127,6 +1247,7 @@ impl<'a> Builder<'a> {
                         line,
                         text,
                         reason: SkipReason::Boilerplate,
+                        element: None,
                     });
                 }
             }
@@ -1148,6 +1269,7 @@ impl<'a> Builder<'a> {
                             line,
                             text,
                             reason: SkipReason::EmptyLabel,
+                            element: None,
                         });
                     }
                 } else {
@@ -1156,6 +1278,7 @@ impl<'a> Builder<'a> {
             }
         }
         self.skipped.sort_by_key(|s| s.line);
+        self.labels.sort_by_key(|d| d.line);
         Transcript {
             title: self.title,
             metadata: self.metadata,
@@ -1177,6 +1300,7 @@ impl<'a> Builder<'a> {
                 })
                 .collect(),
             skipped: self.skipped,
+            labels: self.labels,
         }
     }
 }
@@ -1399,7 +1523,57 @@ mod tests {
             "{:?}",
             paras(&t)
         );
-        assert_eq!(paras(&t)[0].1, "以下为对话全文：");
+        // The editor's notes are scaffolding, not speech.
+        assert_eq!(paras(&t)[0].1, "他说：这很重要。");
+        let scaffolding: Vec<usize> = t
+            .skipped
+            .iter()
+            .filter(|s| s.reason == SkipReason::Scaffolding)
+            .map(|s| s.line)
+            .collect();
+        assert_eq!(scaffolding, [1, 3, 15]);
+    }
+
+    #[test]
+    fn a_name_used_once_speaks_among_labelled_turns_or_in_a_dialogue() {
+        let interview = "**主持人**：欢迎。\n\n**王工**：谢谢。\n\n观众提问：电器进水怎么办？\n\n\
+                         **王工**：先断电。我的经验是：别急着开机。\n";
+        let t = parse_ok(interview);
+        assert_eq!(paras(&t)[2], (Some("观众提问"), "电器进水怎么办？"));
+        assert_eq!(paras(&t)[3].0, Some("王工"));
+        let dialogue = parse_ok("# 豆浆\n\n甲：来一碗。\n\n乙：好嘞。\n");
+        assert_eq!(
+            paras(&dialogue),
+            vec![(Some("甲"), "来一碗。"), (Some("乙"), "好嘞。")]
+        );
+        // Once, in prose with no other labels: text.
+        let prose = parse_ok("今天天气很好。\n\n小王：他早就到了。\n\n我们出发吧。\n");
+        assert!(paras(&prose).iter().all(|(s, _)| s.is_none()));
+        assert_eq!(
+            prose.labels[0].verdict,
+            Verdict::Refused(Refusal::NoOtherLabels)
+        );
+    }
+
+    #[test]
+    fn the_user_decides_who_speaks() {
+        let overrides = SpeakerOverrides {
+            speakers: vec!["小王".into()],
+            not_speakers: vec!["主持人".into()],
+        };
+        let t = super::super::parse_with(
+            "今天天气很好。\n\n小王：他早就到了。\n\n主持人：欢迎。\n",
+            &overrides,
+        )
+        .unwrap();
+        assert_eq!(
+            paras(&t),
+            vec![
+                (None, "今天天气很好。"),
+                (Some("小王"), "他早就到了。"),
+                (None, "主持人：欢迎。")
+            ]
+        );
     }
 
     #[test]

@@ -10,9 +10,14 @@
 //! the main ones are the speaker-name test (`name_like`, `Builder::plain_label_accepted`),
 //! the promo scoring (`promo`) and the footer pass (`Builder::drop_footer`).
 
+pub mod encoding;
+mod html;
 mod labels;
 mod markdown;
+mod scaffolding;
 
+pub use html::looks_like_html;
+pub use labels::{LabelDecision, Refusal, SpeakerOverrides, SpeakerReason, Verdict};
 pub use markdown::is_cjk;
 use markdown::{normalize_ws, split_lines};
 use serde::Serialize;
@@ -29,6 +34,8 @@ pub struct Transcript {
     pub sections: Vec<Section>,
     /// Lines that are not speech, sorted by line number.
     pub skipped: Vec<SkippedLine>,
+    /// Each speaker found and why; each label-like prefix refused and why. By line.
+    pub labels: Vec<LabelDecision>,
 }
 
 /// A run of paragraphs under one heading.
@@ -61,6 +68,9 @@ pub struct SkippedLine {
     /// The line as written (whitespace-trimmed).
     pub text: String,
     pub reason: SkipReason,
+    /// For a page: the element the line came from (`<div id="js_pc_qr_code">`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub element: Option<String>,
 }
 
 /// Why a line is not speech.
@@ -85,6 +95,9 @@ pub enum SkipReason {
     Decoration,
     /// A speaker label (`Name:`) with no words after it before the next label.
     EmptyLabel,
+    /// The editor's note about the text (`以下是全文整理：`, `The following transcript
+    /// has been edited`), not part of the conversation.
+    Scaffolding,
 }
 
 impl SkipReason {
@@ -110,6 +123,7 @@ impl fmt::Display for SkipReason {
             SkipReason::Boilerplate => "promo / footer boilerplate",
             SkipReason::Decoration => "decoration (emoji or separator)",
             SkipReason::EmptyLabel => "speaker label with no words",
+            SkipReason::Scaffolding => "article scaffolding (editor's note)",
         })
     }
 }
@@ -138,15 +152,81 @@ pub enum TranscriptError {
 ///
 /// Never panics on any input; returns an error only when no speech is found.
 pub fn parse(source: &str) -> Result<Transcript, TranscriptError> {
+    parse_with(source, &SpeakerOverrides::default())
+}
+
+/// [`parse`], with the user's word on who is a speaker.
+pub fn parse_with(
+    source: &str,
+    overrides: &SpeakerOverrides,
+) -> Result<Transcript, TranscriptError> {
+    let cleaned = clean_lines(source, split_lines(source))?;
+    speech_or_error(markdown::read(&cleaned, overrides))
+}
+
+/// Parses a web page (HTML): the article in it, read as the markdown path reads the same
+/// article, with every line placed at the page's line and element it came from.
+pub fn parse_html_with(
+    source: &str,
+    overrides: &SpeakerOverrides,
+) -> Result<Transcript, TranscriptError> {
+    let page = html::to_markdown(source);
+    let cleaned = match clean_lines(source, page.lines.iter().map(String::as_str).collect()) {
+        Err(TranscriptError::Empty) if !page.dropped.is_empty() => Vec::new(),
+        other => other?,
+    };
+    let mut t = markdown::read(&cleaned, overrides);
+    let at = |line: usize| page.origins.get(line.wrapping_sub(1));
+    let place = |line: &mut usize| {
+        if let Some(origin) = at(*line) {
+            *line = origin.line;
+        }
+    };
+    for section in &mut t.sections {
+        place(&mut section.line);
+        for paragraph in &mut section.paragraphs {
+            place(&mut paragraph.line);
+        }
+    }
+    for label in &mut t.labels {
+        place(&mut label.line);
+    }
+    for skipped in &mut t.skipped {
+        if let Some(origin) = at(skipped.line) {
+            skipped.element = Some(origin.element.clone());
+            skipped.line = origin.line;
+        }
+    }
+    t.skipped.extend(page.dropped);
+    t.skipped.sort_by_key(|s| s.line);
+    speech_or_error(t)
+}
+
+/// Parses markdown or a page, as the text looks.
+pub fn parse_any(
+    source: &str,
+    overrides: &SpeakerOverrides,
+) -> Result<Transcript, TranscriptError> {
+    if looks_like_html(source) {
+        parse_html_with(source, overrides)
+    } else {
+        parse_with(source, overrides)
+    }
+}
+
+/// The lines with their whitespace cleaned; refuses a binary file and an empty one.
+fn clean_lines(source: &str, lines: Vec<&str>) -> Result<Vec<String>, TranscriptError> {
     if source.contains('\0') {
         return Err(TranscriptError::Binary);
     }
-    let lines = split_lines(source);
     let cleaned: Vec<String> = lines.iter().map(|l| normalize_ws(l)).collect();
     if cleaned.iter().all(|l| l.is_empty()) {
         return Err(TranscriptError::Empty);
     }
-    let t = markdown::read(&cleaned);
+    Ok(cleaned)
+}
+
+fn speech_or_error(t: Transcript) -> Result<Transcript, TranscriptError> {
     let speakable = t
         .sections
         .iter()

@@ -1,0 +1,834 @@
+//! HTML input (a WeChat article saved from the browser, or any web page): the page is read
+//! with html5ever into the lines the markdown reader takes, so that a page and the same
+//! article written as markdown give the same transcript. What the page holds that is not
+//! the article (scripts, styles, images, toolbars, QR prompts) is listed with the element
+//! it came from.
+
+use super::{SkipReason, SkippedLine};
+use ego_tree::{NodeId, NodeRef};
+use html5ever::tendril::{StrTendril, TendrilSink};
+use html5ever::tree_builder::{ElementFlags, NodeOrText, QuirksMode, TreeSink};
+use html5ever::{Attribute, QualName};
+use scraper::{Html, HtmlTreeSink, Node};
+use std::borrow::Cow;
+use std::cell::{Cell, Ref, RefCell};
+use std::collections::{HashMap, HashSet};
+
+/// Where a line of the markdown made from a page came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct Origin {
+    /// 1-based line of the page where the element starts.
+    pub line: usize,
+    /// The element, as `<p class="…">`.
+    pub element: String,
+}
+
+/// A page turned into markdown lines, each with its origin, and what was dropped on the
+/// way.
+pub(super) struct Page {
+    pub lines: Vec<String>,
+    pub origins: Vec<Origin>,
+    pub dropped: Vec<SkippedLine>,
+}
+
+/// True when the text is an HTML page rather than markdown: it opens with a doctype or an
+/// `<html>`, `<head>` or `<body>` tag (after a comment or an XML declaration at most).
+pub fn looks_like_html(text: &str) -> bool {
+    let mut rest = text.trim_start_matches(['\u{feff}', ' ', '\t', '\r', '\n']);
+    loop {
+        if let Some(after) = rest.strip_prefix("<!--") {
+            rest = after.split_once("-->").map_or("", |(_, r)| r).trim_start();
+        } else if rest.starts_with("<?xml") {
+            rest = rest.split_once("?>").map_or("", |(_, r)| r).trim_start();
+        } else {
+            break;
+        }
+    }
+    let head: String = rest
+        .chars()
+        .take(16)
+        .collect::<String>()
+        .to_ascii_lowercase();
+    ["<!doctype html", "<html", "<head", "<body", "<meta "]
+        .iter()
+        .any(|tag| head.starts_with(tag))
+}
+
+/// Elements whose content is never text of the article.
+const NOT_TEXT: &[&str] = &[
+    "script", "style", "noscript", "template", "svg", "iframe", "object", "embed", "video",
+    "audio", "canvas", "button", "input", "select", "textarea", "head", "map",
+];
+
+/// Elements that open a paragraph of their own.
+const BLOCKS: &[&str] = &[
+    "p",
+    "div",
+    "section",
+    "article",
+    "main",
+    "header",
+    "li",
+    "ul",
+    "ol",
+    "blockquote",
+    "pre",
+    "tr",
+    "table",
+    "dd",
+    "dt",
+    "dl",
+    "figure",
+    "figcaption",
+    "hr",
+    "center",
+    "body",
+];
+
+/// Words in an element's id or class that mark page furniture: toolbars, share and like
+/// buttons, QR prompts, tags, comments, rewards, footers (WeChat's `js_toobar3`,
+/// `js_pc_qr_code`, `js_tags`, `rich_media_tool`, and their likes elsewhere).
+const FURNITURE: &[&str] = &[
+    "qr_code",
+    "qrcode",
+    "qr-code",
+    "toobar",
+    "toolbar",
+    "rich_media_tool",
+    "rich_media_area_extra",
+    "share",
+    "like_",
+    "js_like",
+    "reward",
+    "sponsor",
+    "js_tags",
+    "article-tag",
+    "comment",
+    "js_cmt",
+    "footer",
+    "recommend",
+    "related",
+    "profile_card",
+    "subscribe",
+    "advert",
+    "breadcrumb",
+    "navbar",
+    "sidebar",
+];
+
+/// Page furniture by its tag alone.
+const FURNITURE_TAGS: &[&str] = &["nav", "footer", "aside", "form"];
+
+/// Reads a page into markdown lines.
+pub(super) fn to_markdown(source: &str) -> Page {
+    let (html, lines) = parse_with_lines(source);
+    let mut reader = Reader {
+        lines: &lines,
+        out: Page {
+            lines: Vec::new(),
+            origins: Vec::new(),
+            dropped: Vec::new(),
+        },
+        block: String::new(),
+        block_origin: None,
+        bold_depth: 0,
+        bold_open_at: None,
+        consumed: HashSet::new(),
+    };
+    let root = html.tree.root();
+    let content = content_root(root);
+    let chinese = source.chars().any(super::is_cjk);
+    if let Some((title, origin)) = title(root, &lines, &mut reader.consumed) {
+        reader.emit(format!("# {title}"), origin.clone());
+        reader.emit(String::new(), origin);
+    }
+    let metadata = metadata(root, &lines, chinese, &mut reader.consumed);
+    for (key, value, origin) in &metadata {
+        reader.emit(format!("{key}：{value}"), origin.clone());
+    }
+    if let Some((_, _, origin)) = metadata.last() {
+        reader.emit(String::new(), origin.clone());
+    }
+    reader.outside(root, content.id());
+    reader.walk(content);
+    reader.flush();
+    reader.out
+}
+
+/// The element that holds the article: WeChat's `#js_content`, else `<article>`, `<main>`
+/// or `<body>`, else the whole document.
+fn content_root(root: NodeRef<'_, Node>) -> NodeRef<'_, Node> {
+    let find = |test: &dyn Fn(&scraper::node::Element) -> bool| {
+        root.descendants()
+            .find(|n| n.value().as_element().is_some_and(test))
+    };
+    find(&|e| e.id() == Some("js_content"))
+        .or_else(|| find(&|e| e.classes().any(|c| c == "rich_media_content")))
+        .or_else(|| find(&|e| e.name() == "article"))
+        .or_else(|| find(&|e| e.name() == "main"))
+        .or_else(|| find(&|e| e.name() == "body"))
+        .unwrap_or(root)
+}
+
+/// The article's title: WeChat's `rich_media_title`, else `og:title`, else `<title>`, else
+/// the first `<h1>`.
+fn title(
+    root: NodeRef<'_, Node>,
+    lines: &HashMap<NodeId, usize>,
+    consumed: &mut HashSet<NodeId>,
+) -> Option<(String, Origin)> {
+    let element = |test: &dyn Fn(&scraper::node::Element) -> bool| {
+        root.descendants()
+            .find(|n| n.value().as_element().is_some_and(test))
+    };
+    let from_element = |node: NodeRef<'_, Node>| {
+        let text = collapse(&text_of(node));
+        (!text.is_empty()).then(|| (text, origin_of(node, lines), node.id()))
+    };
+    let wechat = element(&|e| {
+        e.id() == Some("activity-name") || e.classes().any(|c| c == "rich_media_title")
+    })
+    .and_then(from_element);
+    let og =
+        element(&|e| e.name() == "meta" && e.attr("property") == Some("og:title")).and_then(|n| {
+            let text = collapse(n.value().as_element()?.attr("content")?);
+            (!text.is_empty()).then(|| (text, origin_of(n, lines), n.id()))
+        });
+    let tag = element(&|e| e.name() == "title").and_then(from_element);
+    let h1 = element(&|e| e.name() == "h1").and_then(from_element);
+    let (text, origin, id) = wechat.or(og).or(tag).or(h1)?;
+    consumed.insert(id);
+    // The same title as an `<h1>` in the article is not said twice.
+    if let Some(h1) = element(&|e| e.name() == "h1")
+        && collapse(&text_of(h1)) == text
+    {
+        consumed.insert(h1.id());
+    }
+    Some((text, origin))
+}
+
+/// The metadata block: WeChat's author, account and publish time, else the page's
+/// `<meta>` author and publish time. Keys in Chinese for a Chinese page.
+fn metadata(
+    root: NodeRef<'_, Node>,
+    lines: &HashMap<NodeId, usize>,
+    chinese: bool,
+    consumed: &mut HashSet<NodeId>,
+) -> Vec<(String, String, Origin)> {
+    let key = |zh: &str, en: &str| if chinese { zh } else { en }.to_string();
+    let by_id = |id: &str| {
+        root.descendants()
+            .find(|n| n.value().as_element().is_some_and(|e| e.id() == Some(id)))
+    };
+    let mut found = Vec::new();
+    let mut take = |k: String, node: NodeRef<'_, Node>, consumed: &mut HashSet<NodeId>| {
+        let value = collapse(&text_of(node));
+        if !value.is_empty() {
+            consumed.insert(node.id());
+            found.push((k, value, origin_of(node, lines)));
+        }
+    };
+    let block = by_id("meta_content");
+    let author = by_id("js_author_name").or_else(|| {
+        block?.descendants().find(|n| {
+            n.value().as_element().is_some_and(|e| {
+                e.classes().any(|c| c == "rich_media_meta_text")
+                    && e.id() != Some("publish_time")
+                    && !e.classes().any(|c| c == "rich_media_meta_nickname")
+            })
+        })
+    });
+    if let Some(node) = author {
+        take(key("作者", "Author"), node, consumed);
+    }
+    if let Some(node) = by_id("js_name") {
+        take(key("公众号", "Publisher"), node, consumed);
+    }
+    if let Some(node) = by_id("publish_time") {
+        take(key("发布时间", "Published"), node, consumed);
+    }
+    if found.is_empty() {
+        let meta = |attr: &str, value: &str| {
+            root.descendants().find(|n| {
+                n.value()
+                    .as_element()
+                    .is_some_and(|e| e.name() == "meta" && e.attr(attr) == Some(value))
+            })
+        };
+        for (k, attr, value) in [
+            (key("作者", "Author"), "name", "author"),
+            (
+                key("发布时间", "Published"),
+                "property",
+                "article:published_time",
+            ),
+        ] {
+            if let Some(node) = meta(attr, value)
+                && let Some(content) = node.value().as_element().and_then(|e| e.attr("content"))
+            {
+                let content = collapse(content);
+                if !content.is_empty() {
+                    found.push((k, content, origin_of(node, lines)));
+                }
+            }
+        }
+    }
+    if let Some(block) = block {
+        consumed.insert(block.id());
+    }
+    found
+}
+
+struct Reader<'a> {
+    lines: &'a HashMap<NodeId, usize>,
+    out: Page,
+    /// The paragraph being gathered, in markdown (`**` for bold, `\n` for `<br>`).
+    block: String,
+    block_origin: Option<Origin>,
+    bold_depth: usize,
+    /// Where the open bold span's `**` starts in `block`.
+    bold_open_at: Option<usize>,
+    /// Elements already read as the title or metadata.
+    consumed: HashSet<NodeId>,
+}
+
+impl Reader<'_> {
+    fn emit(&mut self, line: String, origin: Origin) {
+        self.out.lines.push(line);
+        self.out.origins.push(origin);
+    }
+
+    fn drop(&mut self, node: NodeRef<'_, Node>, reason: SkipReason, text: String) {
+        let origin = origin_of(node, self.lines);
+        self.out.dropped.push(SkippedLine {
+            line: origin.line,
+            text,
+            reason,
+            element: Some(origin.element),
+        });
+    }
+
+    /// Reports what lies outside the article's element: page furniture, scripts and
+    /// styles, except the title and metadata already read.
+    fn outside(&mut self, node: NodeRef<'_, Node>, content: NodeId) {
+        if node.id() == content || self.consumed.contains(&node.id()) {
+            return;
+        }
+        let holds_content = node.descendants().any(|d| d.id() == content);
+        if holds_content {
+            for child in node.children() {
+                self.outside(child, content);
+            }
+            return;
+        }
+        let Some(element) = node.value().as_element() else {
+            return;
+        };
+        match element.name() {
+            "script" | "style" | "noscript" | "template" => {
+                let text = collapse(&text_of(node));
+                if !text.is_empty() {
+                    self.drop(node, SkipReason::Markup, shorten(&text, 60));
+                }
+            }
+            "img" => self.drop_image(node),
+            "title" | "meta" | "link" | "base" => {}
+            // The page's head: only its scripts and styles are worth a line.
+            "head" => {
+                for inner in node.children() {
+                    self.outside(inner, content);
+                }
+            }
+            _ => {
+                // Scripts and images within are reported as such; the rest in one line.
+                for inner in node.descendants().skip(1) {
+                    if let Some(e) = inner.value().as_element()
+                        && matches!(e.name(), "script" | "style" | "img")
+                        && !self.consumed.contains(&inner.id())
+                    {
+                        self.outside(inner, content);
+                    }
+                }
+                let text = collapse(&visible_text(node));
+                if !text.is_empty() && !self.has_consumed_inside(node) {
+                    self.drop(node, SkipReason::Boilerplate, shorten(&text, 100));
+                }
+            }
+        }
+    }
+
+    fn has_consumed_inside(&self, node: NodeRef<'_, Node>) -> bool {
+        node.descendants().any(|d| self.consumed.contains(&d.id()))
+    }
+
+    fn drop_image(&mut self, node: NodeRef<'_, Node>) {
+        let Some(e) = node.value().as_element() else {
+            return;
+        };
+        let src = e
+            .attr("data-src")
+            .or_else(|| e.attr("src").filter(|s| !s.starts_with("data:")))
+            .unwrap_or("");
+        let alt = e.attr("alt").unwrap_or("");
+        self.drop(
+            node,
+            SkipReason::Image,
+            shorten(&format!("![{alt}]({src})"), 200),
+        );
+    }
+
+    /// Reads the article's element: blocks become paragraphs, `<strong>` bold, `<br>` a
+    /// line break, headings `#` lines; images and furniture are reported.
+    fn walk(&mut self, node: NodeRef<'_, Node>) {
+        if self.consumed.contains(&node.id()) {
+            return;
+        }
+        match node.value() {
+            Node::Text(text) => self.push_text(text),
+            Node::Element(element) => {
+                let name = element.name();
+                if NOT_TEXT.contains(&name) {
+                    if matches!(name, "script" | "style" | "noscript" | "template") {
+                        let text = collapse(&text_of(node));
+                        if !text.is_empty() {
+                            self.flush();
+                            self.drop(node, SkipReason::Markup, shorten(&text, 60));
+                        }
+                    }
+                    return;
+                }
+                if name == "img" {
+                    self.flush();
+                    self.drop_image(node);
+                    return;
+                }
+                if is_furniture(element) {
+                    let text = collapse(&visible_text(node));
+                    self.flush();
+                    for inner in node.descendants().skip(1) {
+                        if inner
+                            .value()
+                            .as_element()
+                            .is_some_and(|e| e.name() == "img")
+                        {
+                            self.drop_image(inner);
+                        }
+                    }
+                    if !text.is_empty() {
+                        self.drop(node, SkipReason::Boilerplate, shorten(&text, 100));
+                    }
+                    return;
+                }
+                if let Some(level) = heading_level(name) {
+                    self.flush();
+                    let text = collapse(&visible_text(node));
+                    if !text.is_empty() {
+                        let origin = origin_of(node, self.lines);
+                        self.emit(format!("{} {text}", "#".repeat(level)), origin.clone());
+                        self.emit(String::new(), origin);
+                    }
+                    return;
+                }
+                if name == "br" {
+                    self.line_break();
+                    return;
+                }
+                let block = BLOCKS.contains(&name);
+                if block {
+                    self.flush();
+                }
+                let bold = matches!(name, "strong" | "b");
+                if bold {
+                    self.open_bold();
+                }
+                if block && self.block_origin.is_none() {
+                    self.block_origin = Some(origin_of(node, self.lines));
+                }
+                for child in node.children() {
+                    if block && self.block.is_empty() {
+                        // A nested block resets the origin: keep the innermost.
+                        self.block_origin = Some(origin_of(node, self.lines));
+                    }
+                    self.walk(child);
+                }
+                if bold {
+                    self.close_bold();
+                }
+                if block {
+                    self.flush();
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn push_text(&mut self, text: &str) {
+        let mut piece = collapse_keeping_edges(text);
+        let at_start = self.block.is_empty()
+            || self.block.ends_with('\n')
+            || self
+                .bold_open_at
+                .is_some_and(|at| at + 2 == self.block.len());
+        if at_start {
+            piece = piece.trim_start().to_string();
+        }
+        // Source line breaks between Chinese characters are not spaces.
+        if piece.starts_with(' ')
+            && self.block.chars().last().is_some_and(super::is_cjk)
+            && piece.chars().nth(1).is_some_and(super::is_cjk)
+        {
+            piece.remove(0);
+        }
+        if piece.is_empty() {
+            return;
+        }
+        if self.block_origin.is_none() {
+            self.block_origin = self.out.origins.last().cloned();
+        }
+        self.block.push_str(&piece);
+    }
+
+    fn open_bold(&mut self) {
+        self.bold_depth += 1;
+        if self.bold_depth > 1 {
+            return;
+        }
+        // `<strong>a</strong><strong>b</strong>` is one span, as the markdown twin writes it.
+        if self.block.ends_with("**") && self.bold_open_at.is_none() {
+            self.block.truncate(self.block.len() - 2);
+            self.bold_open_at = self.last_bold_start();
+            return;
+        }
+        self.bold_open_at = Some(self.block.len());
+        self.block.push_str("**");
+    }
+
+    /// Where the span that ends the block opened, to reopen it.
+    fn last_bold_start(&self) -> Option<usize> {
+        let before = &self.block;
+        let mut open = None;
+        let mut at = 0;
+        let mut inside = false;
+        while let Some(i) = before[at..].find("**") {
+            if !inside {
+                open = Some(at + i);
+            }
+            inside = !inside;
+            at += i + 2;
+        }
+        if inside { open } else { None }
+    }
+
+    fn close_bold(&mut self) {
+        self.bold_depth = self.bold_depth.saturating_sub(1);
+        if self.bold_depth > 0 {
+            return;
+        }
+        let Some(at) = self.bold_open_at.take() else {
+            return;
+        };
+        let inner = &self.block[at + 2..];
+        if inner.trim().is_empty() {
+            // An empty `<strong>` leaves nothing, not `****`.
+            let rest = inner.to_string();
+            self.block.truncate(at);
+            self.block.push_str(&rest);
+            return;
+        }
+        // Spaces at the end of the span go after the marker: `**Name** text`.
+        let trimmed = self.block.trim_end_matches(' ').len();
+        let spaces = self.block.len() - trimmed;
+        self.block.truncate(trimmed);
+        self.block.push_str("**");
+        self.block.push_str(&" ".repeat(spaces));
+    }
+
+    fn line_break(&mut self) {
+        if self.bold_depth > 0 {
+            self.close_bold_for_break();
+            self.block.push('\n');
+            self.bold_open_at = Some(self.block.len());
+            self.block.push_str("**");
+        } else {
+            self.block.push('\n');
+        }
+    }
+
+    fn close_bold_for_break(&mut self) {
+        let depth = self.bold_depth;
+        self.bold_depth = 1;
+        self.close_bold();
+        self.bold_depth = depth;
+    }
+
+    /// Ends the paragraph being gathered: its lines, then a blank line.
+    fn flush(&mut self) {
+        let reopen = self.bold_depth > 0;
+        if reopen {
+            self.close_bold_for_break();
+        }
+        let block = std::mem::take(&mut self.block);
+        let origin = self.block_origin.take().unwrap_or(Origin {
+            line: 1,
+            element: String::new(),
+        });
+        let mut wrote = false;
+        for line in block.split('\n') {
+            let line = line.trim_matches(' ');
+            if line.is_empty() || line == "****" {
+                continue;
+            }
+            self.emit(line.to_string(), origin.clone());
+            wrote = true;
+        }
+        if wrote {
+            self.emit(String::new(), origin);
+        }
+        if reopen {
+            self.bold_open_at = Some(0);
+            self.block.push_str("**");
+        }
+    }
+}
+
+fn heading_level(name: &str) -> Option<usize> {
+    match name {
+        "h1" => Some(1),
+        "h2" => Some(2),
+        "h3" => Some(3),
+        "h4" => Some(4),
+        "h5" => Some(5),
+        "h6" => Some(6),
+        _ => None,
+    }
+}
+
+fn is_furniture(element: &scraper::node::Element) -> bool {
+    if FURNITURE_TAGS.contains(&element.name()) {
+        return true;
+    }
+    let marks = element
+        .id()
+        .into_iter()
+        .chain(element.classes())
+        .map(str::to_ascii_lowercase)
+        .collect::<Vec<_>>();
+    marks
+        .iter()
+        .any(|mark| FURNITURE.iter().any(|word| mark.contains(word)))
+}
+
+/// All the text under a node, scripts and styles included.
+fn text_of(node: NodeRef<'_, Node>) -> String {
+    node.descendants()
+        .filter_map(|n| n.value().as_text().map(|t| t.to_string()))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The text a reader would see under a node: without scripts and styles.
+fn visible_text(node: NodeRef<'_, Node>) -> String {
+    let mut out = String::new();
+    for child in node.children() {
+        match child.value() {
+            Node::Text(t) => out.push_str(t),
+            Node::Element(e) if NOT_TEXT.contains(&e.name()) => {}
+            Node::Element(e) if e.name() == "br" => out.push(' '),
+            Node::Element(_) => {
+                out.push(' ');
+                out.push_str(&visible_text(child));
+                out.push(' ');
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// Whitespace runs as one space, trimmed; none between two Chinese characters.
+fn collapse(text: &str) -> String {
+    let spaced = collapse_keeping_edges(text);
+    let chars: Vec<char> = spaced.trim().chars().collect();
+    let mut out = String::with_capacity(spaced.len());
+    for (i, &c) in chars.iter().enumerate() {
+        let between_cjk = c == ' '
+            && i > 0
+            && super::is_cjk(chars[i - 1])
+            && chars.get(i + 1).is_some_and(|&n| super::is_cjk(n));
+        if !between_cjk {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Whitespace runs (no-break spaces included) as one space.
+fn collapse_keeping_edges(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut space = false;
+    for c in text.chars() {
+        if c.is_whitespace() || c == '\u{a0}' {
+            space = true;
+        } else {
+            if space {
+                out.push(' ');
+            }
+            space = false;
+            out.push(c);
+        }
+    }
+    if space {
+        out.push(' ');
+    }
+    out
+}
+
+fn shorten(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_string();
+    }
+    let mut s: String = text.chars().take(max).collect();
+    s.push('…');
+    s
+}
+
+/// `<p class="a b">`, `<div id="js_content">`: an element as `--explain` names it.
+fn describe(element: &scraper::node::Element) -> String {
+    let mut s = format!("<{}", element.name());
+    if let Some(id) = element.id() {
+        s.push_str(&format!(" id=\"{}\"", shorten(id, 40)));
+    }
+    let classes: Vec<&str> = element.classes().take(3).collect();
+    if !classes.is_empty() {
+        s.push_str(&format!(" class=\"{}\"", shorten(&classes.join(" "), 60)));
+    }
+    s.push('>');
+    s
+}
+
+/// The line and description of a node's element (its parent's, for text).
+fn origin_of(node: NodeRef<'_, Node>, lines: &HashMap<NodeId, usize>) -> Origin {
+    let element =
+        std::iter::successors(Some(node), |n| n.parent()).find(|n| n.value().is_element());
+    match element {
+        Some(e) => Origin {
+            line: lines.get(&e.id()).copied().unwrap_or(1),
+            element: e.value().as_element().map(describe).unwrap_or_default(),
+        },
+        None => Origin {
+            line: 1,
+            element: String::new(),
+        },
+    }
+}
+
+/// Parses a page, noting the source line where each element starts.
+fn parse_with_lines(source: &str) -> (Html, HashMap<NodeId, usize>) {
+    let sink = LineSink {
+        inner: HtmlTreeSink::new(Html::new_document()),
+        line: Cell::new(1),
+        lines: RefCell::new(HashMap::new()),
+    };
+    html5ever::driver::parse_document(sink, Default::default()).one(source)
+}
+
+/// scraper's tree builder, plus the line each element starts on (html5ever reports lines
+/// to the sink; scraper does not keep them).
+struct LineSink {
+    inner: HtmlTreeSink,
+    line: Cell<u64>,
+    lines: RefCell<HashMap<NodeId, usize>>,
+}
+
+impl TreeSink for LineSink {
+    type Output = (Html, HashMap<NodeId, usize>);
+    type Handle = NodeId;
+    type ElemName<'a> = Ref<'a, QualName>;
+
+    fn finish(self) -> Self::Output {
+        (self.inner.finish(), self.lines.into_inner())
+    }
+
+    fn parse_error(&self, msg: Cow<'static, str>) {
+        self.inner.parse_error(msg);
+    }
+
+    fn get_document(&self) -> NodeId {
+        self.inner.get_document()
+    }
+
+    fn elem_name<'a>(&'a self, target: &'a NodeId) -> Ref<'a, QualName> {
+        self.inner.elem_name(target)
+    }
+
+    fn create_element(&self, name: QualName, attrs: Vec<Attribute>, flags: ElementFlags) -> NodeId {
+        let id = self.inner.create_element(name, attrs, flags);
+        let line = usize::try_from(self.line.get()).unwrap_or(usize::MAX);
+        self.lines.borrow_mut().insert(id, line);
+        id
+    }
+
+    fn create_comment(&self, text: StrTendril) -> NodeId {
+        self.inner.create_comment(text)
+    }
+
+    fn create_pi(&self, target: StrTendril, data: StrTendril) -> NodeId {
+        self.inner.create_pi(target, data)
+    }
+
+    fn append(&self, parent: &NodeId, child: NodeOrText<NodeId>) {
+        self.inner.append(parent, child);
+    }
+
+    fn append_based_on_parent_node(
+        &self,
+        element: &NodeId,
+        prev_element: &NodeId,
+        child: NodeOrText<NodeId>,
+    ) {
+        self.inner
+            .append_based_on_parent_node(element, prev_element, child);
+    }
+
+    fn append_doctype_to_document(
+        &self,
+        name: StrTendril,
+        public_id: StrTendril,
+        system_id: StrTendril,
+    ) {
+        self.inner
+            .append_doctype_to_document(name, public_id, system_id);
+    }
+
+    fn get_template_contents(&self, target: &NodeId) -> NodeId {
+        self.inner.get_template_contents(target)
+    }
+
+    fn same_node(&self, x: &NodeId, y: &NodeId) -> bool {
+        self.inner.same_node(x, y)
+    }
+
+    fn set_quirks_mode(&self, mode: QuirksMode) {
+        self.inner.set_quirks_mode(mode);
+    }
+
+    fn append_before_sibling(&self, sibling: &NodeId, new_node: NodeOrText<NodeId>) {
+        self.inner.append_before_sibling(sibling, new_node);
+    }
+
+    fn add_attrs_if_missing(&self, target: &NodeId, attrs: Vec<Attribute>) {
+        self.inner.add_attrs_if_missing(target, attrs);
+    }
+
+    fn remove_from_parent(&self, target: &NodeId) {
+        self.inner.remove_from_parent(target);
+    }
+
+    fn reparent_children(&self, node: &NodeId, new_parent: &NodeId) {
+        self.inner.reparent_children(node, new_parent);
+    }
+
+    fn set_current_line(&self, line_number: u64) {
+        self.line.set(line_number);
+    }
+}
