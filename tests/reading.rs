@@ -202,3 +202,20 @@ fn a_saved_page_renders_with_its_sections_as_chapters() {
     let seconds = info.frames as f64 / f64::from(info.sample_rate);
     assert!((60.0..600.0).contains(&seconds), "{seconds} s");
 }
+
+/// A page saved in GBK (as older Chinese sites serve them) reads as the UTF-8 page does.
+#[test]
+fn a_page_in_gbk_reads_as_the_same_page_in_utf8() {
+    let page = std::fs::read_to_string(transcript("wechat-zh-saved-page.html")).unwrap();
+    let page = page.replace("charset=\"utf-8\"", "charset=\"gbk\"");
+    let (gbk, _, unmappable) = encoding_rs::GB18030.encode(&page);
+    assert!(!unmappable);
+    let dir = tempfile::tempdir().unwrap();
+    let saved = dir.path().join("page.htm");
+    std::fs::write(&saved, &gbk).unwrap();
+    let from_gbk = recast().arg("script").arg(&saved).output().unwrap();
+    assert!(from_gbk.status.success());
+    let from_utf8 = script_json("wechat-zh-saved-page.html", &[]);
+    let from_gbk: serde_json::Value = serde_json::from_slice(&from_gbk.stdout).unwrap();
+    assert_eq!(from_gbk, from_utf8);
+}

@@ -143,8 +143,9 @@ pub(super) fn to_markdown(source: &str) -> Page {
         reader.emit(String::new(), origin);
     }
     let metadata = metadata(root, &lines, chinese, &mut reader.consumed);
+    let colon = if chinese { "：" } else { ": " };
     for (key, value, origin) in &metadata {
-        reader.emit(format!("{key}：{value}"), origin.clone());
+        reader.emit(format!("{key}{colon}{value}"), origin.clone());
     }
     if let Some((_, _, origin)) = metadata.last() {
         reader.emit(String::new(), origin.clone());
