@@ -608,16 +608,25 @@ fn explain_report(loaded: &render::LoadedInput) -> String {
         .labels
         .iter()
         .partition(|d| matches!(d.verdict, Verdict::Speaker(_)));
-    if !speakers.is_empty() {
-        report.push_str("speakers found (line of the first label):\n");
-        for d in speakers {
-            let _ = writeln!(report, "{:>5}  {:<16}  {}", d.line, d.name, d.verdict);
+    for (heading, decisions) in [
+        ("speakers found (line of the first label)", speakers),
+        (
+            "label-like prefixes not taken as speakers (read as text)",
+            refused,
+        ),
+    ] {
+        if decisions.is_empty() {
+            continue;
         }
-    }
-    if !refused.is_empty() {
-        report.push_str("label-like prefixes not taken as speakers (read as text):\n");
-        for d in refused {
-            let _ = writeln!(report, "{:>5}  {:<16}  {}", d.line, d.name, d.verdict);
+        let _ = writeln!(report, "{heading}:");
+        for d in decisions {
+            let _ = writeln!(
+                report,
+                "{:>5}  {}  {}",
+                d.line,
+                padded(&d.name, 16),
+                d.verdict
+            );
         }
     }
     if !loaded.skipped.is_empty() {
@@ -625,9 +634,9 @@ fn explain_report(loaded: &render::LoadedInput) -> String {
         for line in &loaded.skipped {
             let _ = write!(
                 report,
-                "{:>5}  {:<32}  {}",
+                "{:>5}  {}  {}",
                 line.line,
-                line.reason.to_string(),
+                padded(&line.reason.to_string(), 32),
                 line.text
             );
             match &line.element {
@@ -639,6 +648,13 @@ fn explain_report(loaded: &render::LoadedInput) -> String {
         }
     }
     report
+}
+
+/// `text` padded with spaces to `columns` terminal columns (a Chinese character takes two).
+fn padded(text: &str, columns: usize) -> String {
+    use unicode_width::UnicodeWidthStr;
+    let width = text.width();
+    format!("{text}{}", " ".repeat(columns.saturating_sub(width)))
 }
 
 fn voices_command(command: VoicesCommand) -> Result<()> {

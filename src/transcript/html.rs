@@ -434,6 +434,34 @@ impl Reader<'_> {
                     self.line_break();
                     return;
                 }
+                if name == "tr" {
+                    let cells = cells_of(node);
+                    if !cells.is_empty() && cells.iter().all(|(header, _)| *header) {
+                        // A header row (说话人 | 内容) names the columns, not a speaker.
+                        let text = collapse(&visible_text(node));
+                        self.flush();
+                        if !text.is_empty() {
+                            self.drop(node, SkipReason::Markup, shorten(&text, 100));
+                        }
+                        return;
+                    }
+                    if let [(false, who), (false, said)] = cells.as_slice()
+                        && who.chars().count() <= 16
+                        && super::labels::name_shape(who).is_some()
+                        && !said.is_empty()
+                    {
+                        // A row of name and words is a turn, as `Name：words` would be.
+                        self.flush();
+                        let origin = origin_of(node, self.lines);
+                        self.emit(format!("{who}：{said}"), origin.clone());
+                        self.emit(String::new(), origin);
+                        return;
+                    }
+                }
+                if matches!(name, "td" | "th") {
+                    // Cells apart, not run together.
+                    self.push_text(" ");
+                }
                 let block = BLOCKS.contains(&name);
                 if block {
                     self.flush();
@@ -590,6 +618,16 @@ impl Reader<'_> {
             self.block.push_str("**");
         }
     }
+}
+
+/// The cells of a table row: (is a header cell, its text).
+fn cells_of(row: NodeRef<'_, Node>) -> Vec<(bool, String)> {
+    row.children()
+        .filter_map(|cell| {
+            let name = cell.value().as_element()?.name();
+            matches!(name, "td" | "th").then(|| (name == "th", collapse(&visible_text(cell))))
+        })
+        .collect()
 }
 
 fn heading_level(name: &str) -> Option<usize> {
@@ -831,5 +869,62 @@ impl TreeSink for LineSink {
 
     fn set_current_line(&self, line_number: u64) {
         self.line.set(line_number);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::transcript::{SpeakerOverrides, parse_html_with};
+
+    fn turns(html: &str) -> Vec<(Option<String>, String)> {
+        parse_html_with(html, &SpeakerOverrides::default())
+            .unwrap()
+            .sections
+            .iter()
+            .flat_map(|s| &s.paragraphs)
+            .map(|p| (p.speaker.clone(), p.text.clone()))
+            .collect()
+    }
+
+    #[test]
+    fn pages_are_told_from_markdown_by_how_they_start() {
+        assert!(looks_like_html("<!DOCTYPE html><html>"));
+        assert!(looks_like_html(
+            "\u{feff}<!-- saved from url -->\n<html lang=zh>"
+        ));
+        assert!(looks_like_html("<?xml version=\"1.0\"?><html>"));
+        assert!(!looks_like_html("# Title\n\n<img src=x>"));
+        assert!(!looks_like_html("主持人：<b>你好</b>"));
+    }
+
+    #[test]
+    fn a_table_of_names_and_words_is_a_dialogue() {
+        let page = "<html><body><table>\
+            <tr><th>说话人</th><th>内容</th></tr>\
+            <tr><td>主持人</td><td>欢迎来到节目。</td></tr>\
+            <tr><td>嘉宾</td><td>谢谢<b>邀请</b>。</td></tr>\
+            <tr><td>主持人</td><td>我们开始吧。</td></tr>\
+            <tr><td>嘉宾</td><td>好的。</td></tr>\
+            </table></body></html>";
+        let turns = turns(page);
+        assert_eq!(turns[0], (Some("主持人".into()), "欢迎来到节目。".into()));
+        assert_eq!(turns[1], (Some("嘉宾".into()), "谢谢邀请。".into()));
+        assert_eq!(turns.len(), 4);
+    }
+
+    #[test]
+    fn bold_spans_breaks_and_empty_strongs_become_markdown() {
+        let page = "<html><body>\
+            <p><strong><span>Dana</span></strong><strong>:</strong> Hello <strong></strong>there.</p>\
+            <p><strong>Omar:</strong> One line<br>and the next.</p>\
+            <p><strong>Dana:</strong> Bye.</p><p><strong>Omar:</strong> Bye.</p>\
+            </body></html>";
+        let turns = turns(page);
+        assert_eq!(turns[0], (Some("Dana".into()), "Hello there.".into()));
+        assert_eq!(
+            turns[1],
+            (Some("Omar".into()), "One line and the next.".into())
+        );
     }
 }
