@@ -194,7 +194,8 @@ fn gb18030_and_big5_transcripts_are_detected() {
         "{}",
         read_gb.encoding
     );
-    assert!(gb.to_json().contains("喆") || gb.metadata.values().any(|v| v.contains('喆')));
+    // 喆 is in GBK but not in GB2312: the file is read as GBK's superset.
+    assert!(gb.metadata.values().any(|v| v.contains('喆')));
     assert_eq!(gb.speakers(), ["记者", "老陈"]);
     let (big5, read_big5) = script_of(&dir.join("big5-zh-interview.txt"));
     assert!(

@@ -133,14 +133,14 @@ pub(super) fn to_markdown(source: &str) -> Page {
         block_origin: None,
         bold_depth: 0,
         bold_open_at: None,
+        last_span: None,
         consumed: HashSet::new(),
     };
     let root = html.tree.root();
     let content = content_root(root);
     let chinese = source.chars().any(super::is_cjk);
     if let Some((title, origin)) = title(root, &lines, &mut reader.consumed) {
-        reader.emit(format!("# {title}"), origin.clone());
-        reader.emit(String::new(), origin);
+        reader.emit_paragraph(format!("# {title}"), origin);
     }
     let metadata = metadata(root, &lines, chinese, &mut reader.consumed);
     let colon = if chinese { "：" } else { ": " };
@@ -150,7 +150,8 @@ pub(super) fn to_markdown(source: &str) -> Page {
     if let Some((_, _, origin)) = metadata.last() {
         reader.emit(String::new(), origin.clone());
     }
-    reader.outside(root, content.id());
+    let around_content: HashSet<NodeId> = content.ancestors().map(|n| n.id()).collect();
+    reader.outside(root, content.id(), &around_content);
     reader.walk(content);
     reader.flush();
     reader.out
@@ -289,6 +290,9 @@ struct Reader<'a> {
     bold_depth: usize,
     /// Where the open bold span's `**` starts in `block`.
     bold_open_at: Option<usize>,
+    /// Where the last closed span opened and where its closing `**` ends: a span that
+    /// opens right there continues it.
+    last_span: Option<(usize, usize)>,
     /// Elements already read as the title or metadata.
     consumed: HashSet<NodeId>,
 }
@@ -297,6 +301,12 @@ impl Reader<'_> {
     fn emit(&mut self, line: String, origin: Origin) {
         self.out.lines.push(line);
         self.out.origins.push(origin);
+    }
+
+    /// A line that is a paragraph of its own: it, then a blank line.
+    fn emit_paragraph(&mut self, line: String, origin: Origin) {
+        self.emit(line, origin.clone());
+        self.emit(String::new(), origin);
     }
 
     fn drop(&mut self, node: NodeRef<'_, Node>, reason: SkipReason, text: String) {
@@ -309,16 +319,21 @@ impl Reader<'_> {
         });
     }
 
-    /// Reports what lies outside the article's element: page furniture, scripts and
-    /// styles, except the title and metadata already read.
-    fn outside(&mut self, node: NodeRef<'_, Node>, content: NodeId) {
+    /// Reports what lies outside the article's element (`content`, inside the elements
+    /// `around_content`): page furniture, scripts and styles, except the title and
+    /// metadata already read.
+    fn outside(
+        &mut self,
+        node: NodeRef<'_, Node>,
+        content: NodeId,
+        around_content: &HashSet<NodeId>,
+    ) {
         if node.id() == content || self.consumed.contains(&node.id()) {
             return;
         }
-        let holds_content = node.descendants().any(|d| d.id() == content);
-        if holds_content {
+        if around_content.contains(&node.id()) {
             for child in node.children() {
-                self.outside(child, content);
+                self.outside(child, content, around_content);
             }
             return;
         }
@@ -326,35 +341,43 @@ impl Reader<'_> {
             return;
         };
         match element.name() {
-            "script" | "style" | "noscript" | "template" => {
-                let text = collapse(&text_of(node));
-                if !text.is_empty() {
-                    self.drop(node, SkipReason::Markup, shorten(&text, 60));
-                }
-            }
+            "script" | "style" | "noscript" | "template" => self.drop_markup(node),
             "img" => self.drop_image(node),
             "title" | "meta" | "link" | "base" => {}
             // The page's head: only its scripts and styles are worth a line.
             "head" => {
                 for inner in node.children() {
-                    self.outside(inner, content);
+                    self.outside(inner, content, around_content);
                 }
             }
-            _ => {
-                // Scripts and images within are reported as such; the rest in one line.
-                for inner in node.descendants().skip(1) {
-                    if let Some(e) = inner.value().as_element()
-                        && matches!(e.name(), "script" | "style" | "img")
-                        && !self.consumed.contains(&inner.id())
-                    {
-                        self.outside(inner, content);
-                    }
-                }
-                let text = collapse(&visible_text(node));
-                if !text.is_empty() && !self.has_consumed_inside(node) {
-                    self.drop(node, SkipReason::Boilerplate, shorten(&text, 100));
-                }
+            _ => self.drop_subtree(node),
+        }
+    }
+
+    /// Reports a script or style by the start of its text.
+    fn drop_markup(&mut self, node: NodeRef<'_, Node>) {
+        let text = collapse(&text_of(node));
+        if !text.is_empty() {
+            self.drop(node, SkipReason::Markup, shorten(&text, 60));
+        }
+    }
+
+    /// Reports page furniture: the scripts, styles and images in it as such, the rest of
+    /// its text in one line (unless it holds what was read as the title or metadata).
+    fn drop_subtree(&mut self, node: NodeRef<'_, Node>) {
+        for inner in node.descendants().skip(1) {
+            if self.consumed.contains(&inner.id()) {
+                continue;
             }
+            match inner.value().as_element().map(|e| e.name()) {
+                Some("script" | "style") => self.drop_markup(inner),
+                Some("img") => self.drop_image(inner),
+                _ => {}
+            }
+        }
+        let text = collapse(&visible_text(node));
+        if !text.is_empty() && !self.has_consumed_inside(node) {
+            self.drop(node, SkipReason::Boilerplate, shorten(&text, 100));
         }
     }
 
@@ -390,11 +413,8 @@ impl Reader<'_> {
                 let name = element.name();
                 if NOT_TEXT.contains(&name) {
                     if matches!(name, "script" | "style" | "noscript" | "template") {
-                        let text = collapse(&text_of(node));
-                        if !text.is_empty() {
-                            self.flush();
-                            self.drop(node, SkipReason::Markup, shorten(&text, 60));
-                        }
+                        self.flush();
+                        self.drop_markup(node);
                     }
                     return;
                 }
@@ -404,20 +424,8 @@ impl Reader<'_> {
                     return;
                 }
                 if is_furniture(element) {
-                    let text = collapse(&visible_text(node));
                     self.flush();
-                    for inner in node.descendants().skip(1) {
-                        if inner
-                            .value()
-                            .as_element()
-                            .is_some_and(|e| e.name() == "img")
-                        {
-                            self.drop_image(inner);
-                        }
-                    }
-                    if !text.is_empty() {
-                        self.drop(node, SkipReason::Boilerplate, shorten(&text, 100));
-                    }
+                    self.drop_subtree(node);
                     return;
                 }
                 if let Some(level) = heading_level(name) {
@@ -425,8 +433,7 @@ impl Reader<'_> {
                     let text = collapse(&visible_text(node));
                     if !text.is_empty() {
                         let origin = origin_of(node, self.lines);
-                        self.emit(format!("{} {text}", "#".repeat(level)), origin.clone());
-                        self.emit(String::new(), origin);
+                        self.emit_paragraph(format!("{} {text}", "#".repeat(level)), origin);
                     }
                     return;
                 }
@@ -453,8 +460,7 @@ impl Reader<'_> {
                         // A row of name and words is a turn, as `Name：words` would be.
                         self.flush();
                         let origin = origin_of(node, self.lines);
-                        self.emit(format!("{who}：{said}"), origin.clone());
-                        self.emit(String::new(), origin);
+                        self.emit_paragraph(format!("{who}：{said}"), origin);
                         return;
                     }
                 }
@@ -469,9 +475,6 @@ impl Reader<'_> {
                 let bold = matches!(name, "strong" | "b");
                 if bold {
                     self.open_bold();
-                }
-                if block && self.block_origin.is_none() {
-                    self.block_origin = Some(origin_of(node, self.lines));
                 }
                 for child in node.children() {
                     if block && self.block.is_empty() {
@@ -519,46 +522,40 @@ impl Reader<'_> {
 
     fn open_bold(&mut self) {
         self.bold_depth += 1;
-        if self.bold_depth > 1 {
-            return;
+        if self.bold_depth == 1 {
+            self.open_span();
         }
-        // `<strong>a</strong><strong>b</strong>` is one span, as the markdown twin writes it.
-        if self.block.ends_with("**") && self.bold_open_at.is_none() {
-            self.block.truncate(self.block.len() - 2);
-            self.bold_open_at = self.last_bold_start();
-            return;
-        }
-        self.bold_open_at = Some(self.block.len());
-        self.block.push_str("**");
-    }
-
-    /// Where the span that ends the block opened, to reopen it.
-    fn last_bold_start(&self) -> Option<usize> {
-        let before = &self.block;
-        let mut open = None;
-        let mut at = 0;
-        let mut inside = false;
-        while let Some(i) = before[at..].find("**") {
-            if !inside {
-                open = Some(at + i);
-            }
-            inside = !inside;
-            at += i + 2;
-        }
-        if inside { open } else { None }
     }
 
     fn close_bold(&mut self) {
         self.bold_depth = self.bold_depth.saturating_sub(1);
-        if self.bold_depth > 0 {
-            return;
+        if self.bold_depth == 0 {
+            self.end_span();
         }
+    }
+
+    /// Writes the opening `**`, or continues the span that ends the block:
+    /// `<strong>a</strong><strong>b</strong>` is one span, as the markdown twin writes it.
+    fn open_span(&mut self) {
+        match self.last_span.take() {
+            Some((at, end)) if end == self.block.len() => {
+                self.block.truncate(end - 2);
+                self.bold_open_at = Some(at);
+            }
+            _ => {
+                self.bold_open_at = Some(self.block.len());
+                self.block.push_str("**");
+            }
+        }
+    }
+
+    /// Writes the closing `**` of the open span; an empty span leaves nothing, not `****`.
+    fn end_span(&mut self) {
         let Some(at) = self.bold_open_at.take() else {
             return;
         };
         let inner = &self.block[at + 2..];
         if inner.trim().is_empty() {
-            // An empty `<strong>` leaves nothing, not `****`.
             let rest = inner.to_string();
             self.block.truncate(at);
             self.block.push_str(&rest);
@@ -569,33 +566,29 @@ impl Reader<'_> {
         let spaces = self.block.len() - trimmed;
         self.block.truncate(trimmed);
         self.block.push_str("**");
+        self.last_span = Some((at, self.block.len()));
         self.block.push_str(&" ".repeat(spaces));
     }
 
+    /// `<br>`: a new line, with a bold span closed before it and opened again after.
     fn line_break(&mut self) {
-        if self.bold_depth > 0 {
-            self.close_bold_for_break();
-            self.block.push('\n');
-            self.bold_open_at = Some(self.block.len());
-            self.block.push_str("**");
-        } else {
-            self.block.push('\n');
+        let bold = self.bold_depth > 0;
+        if bold {
+            self.end_span();
         }
-    }
-
-    fn close_bold_for_break(&mut self) {
-        let depth = self.bold_depth;
-        self.bold_depth = 1;
-        self.close_bold();
-        self.bold_depth = depth;
+        self.block.push('\n');
+        if bold {
+            self.open_span();
+        }
     }
 
     /// Ends the paragraph being gathered: its lines, then a blank line.
     fn flush(&mut self) {
         let reopen = self.bold_depth > 0;
         if reopen {
-            self.close_bold_for_break();
+            self.end_span();
         }
+        self.last_span = None;
         let block = std::mem::take(&mut self.block);
         let origin = self.block_origin.take().unwrap_or(Origin {
             line: 1,
@@ -614,8 +607,7 @@ impl Reader<'_> {
             self.emit(String::new(), origin);
         }
         if reopen {
-            self.bold_open_at = Some(0);
-            self.block.push_str("**");
+            self.open_span();
         }
     }
 }

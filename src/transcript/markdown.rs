@@ -865,10 +865,9 @@ impl<'a> Builder<'a> {
                     && !overrides.is_listed_not_speaker(name)
                     && (count >= 2 || is_role_name(name) || is_proper_latin_name(name))
             })
-            || overrides
-                .speakers
-                .iter()
-                .any(|n| candidate_counts.contains_key(n.trim()));
+            || candidate_counts
+                .keys()
+                .any(|name| overrides.is_listed_speaker(name));
         let dialogue = labelled >= 2 && labelled * 5 >= openings * 3;
         Builder {
             lines,

@@ -202,18 +202,6 @@ pub fn parse_html_with(
     speech_or_error(t)
 }
 
-/// Parses markdown or a page, as the text looks.
-pub fn parse_any(
-    source: &str,
-    overrides: &SpeakerOverrides,
-) -> Result<Transcript, TranscriptError> {
-    if looks_like_html(source) {
-        parse_html_with(source, overrides)
-    } else {
-        parse_with(source, overrides)
-    }
-}
-
 /// The lines with their whitespace cleaned; refuses a binary file and an empty one.
 fn clean_lines(source: &str, lines: Vec<&str>) -> Result<Vec<String>, TranscriptError> {
     if source.contains('\0') {

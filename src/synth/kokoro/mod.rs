@@ -108,27 +108,26 @@ impl crate::synth::EngineType for Kokoro {
             .pack
             .as_deref()
             .ok_or_else(|| missing("pack name"))?;
-        // The model first: a caller that loads the lexicon on another thread meanwhile
-        // (`say`) then has both in the time of the slower.
-        let mut engine = KokoroEngine::load(
+        let front_end = || -> Result<KokoroFrontEnd, SynthError> {
+            let lexicon = lexicon.get()?.clone();
+            let options = crate::text::kokoro::KokoroOptions::default();
+            Ok(Box::new(move |text: &str| {
+                crate::text::kokoro::kokoro_phonemes(text, &lexicon, &options)
+                    .map(|reading| KokoroPhonemes {
+                        pieces: reading.chunks(PIECE_PHONEMES),
+                    })
+                    .map_err(|e| e.to_string())
+            }))
+        };
+        Ok(Box::new(KokoroEngine::load(
             id,
             &shared_model(voice),
             &voice.config,
             styles,
             pack,
             threads,
-            Box::new(|_: &str| Err("the front end is not ready".into())),
-        )?;
-        let lexicon = lexicon.get()?.clone();
-        let options = crate::text::kokoro::KokoroOptions::default();
-        engine.front_end = Box::new(move |text: &str| {
-            crate::text::kokoro::kokoro_phonemes(text, &lexicon, &options)
-                .map(|reading| KokoroPhonemes {
-                    pieces: reading.chunks(PIECE_PHONEMES),
-                })
-                .map_err(|e| e.to_string())
-        });
-        Ok(Box::new(engine))
+            front_end,
+        )?))
     }
 }
 
@@ -162,8 +161,9 @@ pub struct KokoroEngine {
 }
 
 impl KokoroEngine {
-    /// Loads the model with its own session of `threads` intra-op threads. ONNX Runtime
-    /// must have been loaded first.
+    /// Loads the model with its own session of `threads` intra-op threads, then makes the
+    /// front end: a caller that loads the lexicon on another thread meanwhile (`say`) has
+    /// both in the time of the slower. ONNX Runtime must have been loaded first.
     pub fn load(
         voice: &str,
         model: &Path,
@@ -171,7 +171,7 @@ impl KokoroEngine {
         styles: &Path,
         pack: &str,
         threads: usize,
-        front_end: KokoroFrontEnd,
+        front_end: impl FnOnce() -> Result<KokoroFrontEnd, SynthError>,
     ) -> Result<Self, SynthError> {
         let bad = |path: &Path, reason: String| SynthError::BadConfig {
             voice: voice.to_string(),
@@ -184,6 +184,7 @@ impl KokoroEngine {
             .style(&Blend::single(pack), 1)
             .map_err(|reason| bad(styles, reason))?;
         let session = open_session(voice, model, threads)?;
+        let front_end = front_end()?;
         Ok(Self {
             voice: voice.to_string(),
             session,
