@@ -98,11 +98,20 @@ pub const TRIM_MARGIN_MS: u32 = 20;
 /// Fade length at every cut; 5 ms removes clicks without audibly softening consonants.
 const FADE_MS: u32 = 5;
 
+/// A sentence ready to be laid out: its samples at the output rate, trimmed, and where its
+/// syllables are in them.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Prepared {
+    pub samples: Vec<f32>,
+    /// Seconds from the first of `samples`.
+    pub syllables: Vec<crate::synth::SpokenSyllable>,
+}
+
 /// Resamples a sentence to `rate`, trims the model's silence around it and fades its
 /// edges. The result always carries exactly `TRIM_MARGIN_MS` of (near-)silence on each side,
 /// padded with zeros where the model left less, so pauses and timings stay exact. Empty if
-/// nothing is above the silence threshold.
-pub fn prepare(audio: &Audio, rate: u32) -> Result<Vec<f32>, MixError> {
+/// nothing is above the silence threshold. Syllable times move with the trim.
+pub fn prepare(audio: &Audio, rate: u32) -> Result<Prepared, MixError> {
     let mut resampled = resample(&audio.samples, audio.sample_rate, rate)?;
     let fade = frames(rate, FADE_MS);
     // A model that stops mid-waveform would otherwise leave a step where padding begins.
@@ -113,7 +122,7 @@ pub fn prepare(audio: &Audio, rate: u32) -> Result<Vec<f32>, MixError> {
         resampled.iter().position(loud),
         resampled.iter().rposition(loud),
     ) else {
-        return Ok(Vec::new());
+        return Ok(Prepared::default());
     };
     let start = first.saturating_sub(margin);
     let end = (last + 1 + margin).min(resampled.len());
@@ -122,7 +131,22 @@ pub fn prepare(audio: &Audio, rate: u32) -> Result<Vec<f32>, MixError> {
     speech.extend_from_slice(&resampled[start..end]);
     speech.resize(speech.len() + margin - (end - last - 1), 0.0);
     fade_edges(&mut speech, fade);
-    Ok(speech)
+    // The first prepared sample is `first - margin` (before the audio if padded).
+    let shift = (first as f64 - margin as f64) / f64::from(rate);
+    let length = speech.len() as f64 / f64::from(rate);
+    let syllables = audio
+        .syllables
+        .iter()
+        .map(|s| crate::synth::SpokenSyllable {
+            start: (s.start - shift).clamp(0.0, length),
+            end: (s.end - shift).clamp(0.0, length),
+            ..s.clone()
+        })
+        .collect();
+    Ok(Prepared {
+        samples: speech,
+        syllables,
+    })
 }
 
 fn frames(rate: u32, ms: u32) -> usize {
@@ -1007,10 +1031,12 @@ mod tests {
             &Audio {
                 samples: raw,
                 sample_rate: rate,
+                syllables: Vec::new(),
             },
             rate,
         )
-        .unwrap();
+        .unwrap()
+        .samples;
         let margin = frames(rate, TRIM_MARGIN_MS);
         assert_eq!(prepared.len(), 1600 + 2 * margin);
         // A model output with speech to its very edges is padded to the same margins.
@@ -1018,10 +1044,12 @@ mod tests {
             &Audio {
                 samples: vec![0.5; 400],
                 sample_rate: rate,
+                syllables: Vec::new(),
             },
             rate,
         )
-        .unwrap();
+        .unwrap()
+        .samples;
         // (The fade makes the outermost samples silent, so they count as margin.)
         assert!(
             (396..=400).contains(&(edge.len() - 2 * margin)),
@@ -1037,5 +1065,33 @@ mod tests {
                 .iter()
                 .all(|s| s.abs() <= SILENCE_THRESHOLD)
         );
+    }
+
+    #[test]
+    fn syllable_times_move_with_the_trim() {
+        let rate = 8000;
+        // 0.1 s of silence, then 0.2 s of sound: a syllable at 0.1-0.3 s in the model's audio.
+        let mut raw = vec![0.0; 800];
+        raw.extend(vec![0.5; 1600]);
+        let syllable = crate::synth::SpokenSyllable {
+            text: "好".into(),
+            reading: "hao3".into(),
+            tone: 3,
+            start: 0.1,
+            end: 0.3,
+        };
+        let prepared = prepare(
+            &Audio {
+                samples: raw,
+                sample_rate: rate,
+                syllables: vec![syllable],
+            },
+            rate,
+        )
+        .unwrap();
+        let margin = f64::from(TRIM_MARGIN_MS) / 1000.0;
+        let got = &prepared.syllables[0];
+        assert!((got.start - margin).abs() < 1e-3, "{}", got.start);
+        assert!((got.end - (margin + 0.2)).abs() < 1e-3, "{}", got.end);
     }
 }

@@ -87,6 +87,8 @@ struct FlatCastEntry {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     blend: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    tones: Option<f32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     gender: Option<Gender>,
 }
 
@@ -102,6 +104,7 @@ impl From<FlatCastEntry> for CastEntry {
                 noise_scale: flat.noise_scale,
                 noise_w: flat.noise_w,
                 blend: flat.blend,
+                tones: flat.tones,
             },
             gender: flat.gender,
         }
@@ -120,6 +123,7 @@ impl From<CastEntry> for FlatCastEntry {
             noise_scale: s.noise_scale,
             noise_w: s.noise_w,
             blend: s.blend,
+            tones: s.tones,
             gender: entry.gender,
         }
     }
@@ -137,6 +141,7 @@ impl From<CastEntry> for FlatCastEntry {
 ///   the speech turns to noise.
 /// - `speaker_id` 0 or more; its upper end depends on the model and is checked when the
 ///   voice speaks.
+/// - `tones` 0 to 1: a share of the way from the model's own pitch to the tones' contours.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct VoiceSettings {
@@ -162,6 +167,10 @@ pub struct VoiceSettings {
     /// keeps the rest of the weight.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub blend: Option<String>,
+    /// For voices whose engine shapes Mandarin pitch (Kokoro): how far each syllable's pitch
+    /// is pulled toward its tone's contour, 0 (the model's own pitch) to 1.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tones: Option<f32>,
 }
 
 /// A voice setting outside what the engines can honour, with the range they can.
@@ -176,12 +185,13 @@ pub struct SettingError {
 
 /// The ranges of the numeric settings, as [`VoiceSettings`] explains them: `(name, lowest,
 /// highest, how the message says it)`.
-const SETTING_RANGES: [(&str, f32, f32, &str); 5] = [
+const SETTING_RANGES: [(&str, f32, f32, &str); 6] = [
     ("speed", 0.25, 4.0, "0.25 to 4 (1 is the voice's own pace)"),
     ("pitch", -12.0, 12.0, "-12 to 12 semitones"),
     ("formant", -12.0, 12.0, "-12 to 12 semitones"),
     ("noise_scale", 0.0, 2.0, "0 to 2"),
     ("noise_w", 0.0, 2.0, "0 to 2"),
+    ("tones", 0.0, 1.0, "0 (the model's own pitch) to 1 (the tones' contours)"),
 ];
 
 impl VoiceSettings {
@@ -199,6 +209,7 @@ impl VoiceSettings {
             self.formant,
             self.noise_scale,
             self.noise_w,
+            self.tones,
         ];
         let mut problems: Vec<SettingError> = SETTING_RANGES
             .iter()
@@ -769,6 +780,7 @@ mod tests {
                     noise_scale: Some(0.667),
                     noise_w: None,
                     blend: None,
+                    tones: Some(0.5),
                 },
                 gender: None,
             },

@@ -1,6 +1,8 @@
 //! The Kokoro engine on the real model and voice packs that `scripts/setup` installs from
 //! PyPI: a sentence comes out as long and as loud as speech, a long input is split and
-//! spoken whole, and a blend of packs sounds like neither pack alone.
+//! spoken whole, a blend of packs sounds like neither pack alone; the opened model speaks as
+//! the model does, pitch moves F0 and keeps the timing, and every Han character is a timed
+//! syllable.
 
 mod common;
 
@@ -98,4 +100,86 @@ fn a_blend_sounds_like_neither_pack() {
         blend > kumo * 1.1 && blend < gongitsune / 1.1,
         "jm_kumo {kumo:.0} Hz, blend {blend:.0} Hz, jf_gongitsune {gongitsune:.0} Hz"
     );
+}
+
+fn installed(id: &str) -> voices::InstalledVoice {
+    let data = common::real_data_dir();
+    synth::init_runtime(&data).unwrap_or_else(|e| panic!("{e}\nrun scripts/setup"));
+    voices::locate(&Catalog::builtin(), &data, id).unwrap_or_else(|e| panic!("{e}\nrun scripts/setup"))
+}
+
+#[test]
+fn the_opened_model_speaks_as_the_model_does() {
+    use recast::synth::kokoro::opened;
+    let voice = installed("kokoro-jm_kumo");
+    let bytes = std::fs::read(&voice.model).unwrap();
+    let (prosody, decoder) = opened::split(&bytes).unwrap();
+    let difference = opened::reproduces(&voice.model, &prosody, &decoder).unwrap();
+    assert!(
+        difference <= opened::TOLERANCE,
+        "the parts differ from the model by {difference:e} of its peak"
+    );
+    // A part that lost a node does not pass.
+    use onnx_protobuf::Message;
+    let mut broken = onnx_protobuf::ModelProto::parse_from_bytes(&decoder).unwrap();
+    let graph = broken.graph.as_mut().unwrap();
+    let at = graph.node.iter().position(|n| n.op_type == "Sin").unwrap();
+    graph.node[at].op_type = "Cos".into();
+    let broken = broken.write_to_bytes().unwrap();
+    let worse = opened::reproduces(&voice.model, &prosody, &broken).unwrap();
+    assert!(worse > 100.0 * opened::TOLERANCE, "a changed decoder: {worse:e}");
+}
+
+#[test]
+fn pitch_moves_the_f0_and_keeps_the_timing() {
+    let mut kumo = engine("kokoro-jm_kumo");
+    let text = "今天我们聊一聊深度学习的十年。";
+    let plain = kumo.synthesize(text, &VoiceSettings::default()).unwrap();
+    let up = kumo
+        .synthesize(
+            text,
+            &VoiceSettings {
+                pitch: Some(4.0),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    assert_eq!(up.sample_rate, plain.sample_rate, "the rate is not relabelled");
+    assert_eq!(up.samples.len(), plain.samples.len(), "same duration");
+    assert_eq!(
+        up.syllables.iter().map(|s| s.start).collect::<Vec<_>>(),
+        plain.syllables.iter().map(|s| s.start).collect::<Vec<_>>()
+    );
+    let ratio = common::median_f0(&up.samples, up.sample_rate)
+        / common::median_f0(&plain.samples, plain.sample_rate);
+    let expected = 2f32.powf(4.0 / 12.0);
+    assert!(
+        (ratio / expected - 1.0).abs() < 0.06,
+        "F0 moved by {ratio:.3}, expected {expected:.3}"
+    );
+}
+
+#[test]
+fn every_han_character_is_a_timed_syllable() {
+    let mut kumo = engine("kokoro-jm_kumo");
+    let text = "你好，我们用 PyTorch 训练了一个很大的模型，对不对？";
+    let audio = kumo.synthesize(text, &VoiceSettings::default()).unwrap();
+    let han: String = text.chars().filter(|c| ('\u{4e00}'..='\u{9fff}').contains(c)).collect();
+    let spoken: String = audio.syllables.iter().map(|s| s.text.as_str()).collect();
+    assert_eq!(spoken, han);
+    let length = audio.samples.len() as f64 / f64::from(audio.sample_rate);
+    let mut last_end = 0.0;
+    for s in &audio.syllables {
+        assert!(s.start >= last_end - 1e-9 && s.end > s.start, "{s:?} after {last_end}");
+        assert!(s.end <= length + 1e-9, "{s:?} past the end {length}");
+        last_end = s.end;
+    }
+    // Sandhi is in the spoken tone, the symbols keep the lexical one: 你好 ni2 hao3.
+    assert_eq!(audio.syllables[0].reading, "ni3");
+    assert_eq!(audio.syllables[0].tone, 2);
+    // The English word sits between 用 and 训 with time of its own.
+    let yong = audio.syllables.iter().position(|s| s.text == "用").unwrap();
+    assert_eq!(audio.syllables[yong + 1].text, "训");
+    let gap = audio.syllables[yong + 1].start - audio.syllables[yong].end;
+    assert!(gap > 0.2, "PyTorch takes {gap:.2} s");
 }

@@ -20,7 +20,7 @@ pub enum CastError {
     )]
     Syntax { arg: String },
     #[error(
-        "--cast {arg:?}: unknown setting {key:?}; known settings: speed, pitch, formant, speaker_id, noise_scale, noise_w, blend"
+        "--cast {arg:?}: unknown setting {key:?}; known settings: speed, pitch, formant, speaker_id, noise_scale, noise_w, blend, tones"
     )]
     UnknownSetting { arg: String, key: String },
     #[error("--cast {arg:?}: {key} needs a number, got {value:?}")]
@@ -133,6 +133,7 @@ pub fn parse_cast_arg(arg: &str) -> Result<Assignment, CastError> {
             "noise_scale" => settings.noise_scale = Some(number()? as f32),
             "noise_w" => settings.noise_w = Some(number()? as f32),
             "blend" => settings.blend = Some(value.to_string()),
+            "tones" => settings.tones = Some(number()? as f32),
             "speaker_id" | "speaker" => {
                 let id = value.parse::<i64>().map_err(|_| CastError::BadNumber {
                     arg: arg.to_string(),
@@ -376,6 +377,7 @@ fn merge_settings(into: &mut VoiceSettings, from: &VoiceSettings) {
     into.noise_scale = from.noise_scale.or(into.noise_scale);
     into.noise_w = from.noise_w.or(into.noise_w);
     into.blend = from.blend.clone().or(into.blend.take());
+    into.tones = from.tones.or(into.tones);
 }
 
 /// Settings for one call: the voice's catalog defaults overlaid with the cast entry's.

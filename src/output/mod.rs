@@ -656,12 +656,16 @@ fn sub_chunks(mut bytes: &[u8]) -> impl Iterator<Item = ([u8; 4], &[u8])> {
     })
 }
 
-/// One spoken sentence and where it sits in the episode, in frames.
+/// One spoken sentence and where it sits in the episode, in seconds.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct TimedSentence {
     pub text: String,
     pub start: f64,
     pub end: f64,
+    /// Every Mandarin syllable with its tone spoken and its time in the episode, for voices
+    /// whose engine knows its durations.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub syllables: Vec<crate::synth::SpokenSyllable>,
 }
 
 /// One turn of the resolved script with its timing.
@@ -897,6 +901,7 @@ mod tests {
                         text: "Hello --> there.".into(),
                         start: 1.0,
                         end: 3723.25,
+                        syllables: Vec::new(),
                     }],
                 }],
             }],

@@ -273,6 +273,7 @@ pub(crate) mod test_support {
             text: text.into(),
             start,
             end,
+            syllables: Vec::new(),
         };
         let turn = |speaker: &str, sentences: Vec<crate::output::TimedSentence>| {
             crate::output::TimedTurn {

@@ -78,6 +78,7 @@ mod tests {
                         text: "two\nlines".into(),
                         start: f64::NAN,
                         end: 1e300,
+                        syllables: Vec::new(),
                     }],
                 }],
             }],

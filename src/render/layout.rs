@@ -81,10 +81,20 @@ pub(crate) fn lay_out(
         // Timing covers the speech itself, not the silent trim margins around it.
         let margin =
             (u64::from(config.rate) * u64::from(mix::TRIM_MARGIN_MS) / 1000).min((end - start) / 2);
+        let placed = seconds(start);
         let sentence = TimedSentence {
             text: item.text.clone(),
             start: seconds(start + margin),
             end: seconds(end - margin),
+            syllables: cache
+                .syllables(key, config.rate)
+                .into_iter()
+                .map(|s| crate::synth::SpokenSyllable {
+                    start: round_ms(placed + s.start),
+                    end: round_ms(placed + s.end),
+                    ..s
+                })
+                .collect(),
         };
         let chapter = timed.chapters.last_mut().expect("pushed above");
         let same_turn = chapter
@@ -126,6 +136,10 @@ pub(crate) fn lay_out(
         integrated_lufs: assembled.integrated_lufs,
         timed,
     })
+}
+
+fn round_ms(seconds: f64) -> f64 {
+    (seconds * 1000.0).round() / 1000.0
 }
 
 /// Masters the laid-out track into a WAV beside the output (again if the targets were

@@ -105,7 +105,7 @@ fn speak_all(
         for (i, piece) in pieces.iter().enumerate() {
             let audio = voices.speak(entry, piece)?;
             each(Spoken {
-                samples: mix::prepare(&audio, rate)?,
+                samples: mix::prepare(&audio, rate)?.samples,
                 ends_sentence: i == last,
             })?;
         }

@@ -198,7 +198,9 @@ pub(crate) fn synthesise_all(
                     let result = voices
                         .speak(entry, &item.text)
                         .and_then(|audio| Ok(mix::prepare(&audio, config.rate)?))
-                        .and_then(|speech| Ok(cache.put(&keys[i], config.rate, &speech)?))
+                        .and_then(|speech| {
+                            Ok(cache.put(&keys[i], config.rate, &speech.samples, &speech.syllables)?)
+                        })
                         .map(|()| i);
                     if result.is_err() {
                         failed.store(true, Ordering::Relaxed);
@@ -329,7 +331,7 @@ mod tests {
         };
         let speech = vec![0.1f32; 100];
         for key in &keys[..2] {
-            cache.put(key, config.rate, &speech).unwrap();
+            cache.put(key, config.rate, &speech, &[]).unwrap();
         }
         let reporter = Recording::default();
         let err = synthesise_all(&work, &cache, &config, &reporter, &|| {}).unwrap_err();
@@ -339,7 +341,7 @@ mod tests {
         );
         assert_eq!(reporter.lines(), ["advance: 2 "]);
 
-        cache.put(&keys[2], config.rate, &speech).unwrap();
+        cache.put(&keys[2], config.rate, &speech, &[]).unwrap();
         let reporter = Recording::default();
         let done = synthesise_all(&work, &cache, &config, &reporter, &|| {}).unwrap();
         assert_eq!(done.synthesised, 0, "nothing synthesised");

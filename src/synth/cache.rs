@@ -9,7 +9,8 @@
 //! (a permission or disk error) is reported and kept.
 //!
 //! Samples are stored as the machine's own f32 bytes, which are little-endian on every
-//! machine recast builds for (checked at compile time in `lib.rs`).
+//! machine recast builds for (checked at compile time in `lib.rs`), followed by where the
+//! sentence's syllables are (JSON), for engines that know.
 
 use sha2::{Digest, Sha256};
 use std::fs::File;
@@ -17,7 +18,9 @@ use std::io::{BufReader, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
-const MAGIC: &[u8; 4] = b"RCS1";
+/// Entries with syllable timings after the samples; [`OLD_MAGIC`] entries have none.
+const MAGIC: &[u8; 4] = b"RCS2";
+const OLD_MAGIC: &[u8; 4] = b"RCS1";
 
 #[derive(Debug, thiserror::Error)]
 pub enum CacheError {
@@ -127,7 +130,7 @@ impl Cache {
             }
         };
         match read_entry(BufReader::new(file), rate) {
-            Ok(samples) => {
+            Ok((samples, _)) => {
                 let _ = File::options()
                     .append(true)
                     .open(&path)
@@ -150,8 +153,24 @@ impl Cache {
         self.lookup(key, rate).ok().flatten()
     }
 
-    /// Stores `samples` under `key`, atomically.
-    pub fn put(&self, key: &str, rate: u32, samples: &[f32]) -> Result<(), CacheError> {
+    /// Where the syllables of the sentence under `key` are (seconds from its first sample):
+    /// empty if the entry is missing or its engine does not know.
+    pub fn syllables(&self, key: &str, rate: u32) -> Vec<crate::synth::SpokenSyllable> {
+        File::open(self.path(key))
+            .ok()
+            .and_then(|f| read_entry(BufReader::new(f), rate).ok())
+            .and_then(|(_, timings)| serde_json::from_slice(&timings).ok())
+            .unwrap_or_default()
+    }
+
+    /// Stores `samples` and where their syllables are under `key`, atomically.
+    pub fn put(
+        &self,
+        key: &str,
+        rate: u32,
+        samples: &[f32],
+        syllables: &[crate::synth::SpokenSyllable],
+    ) -> Result<(), CacheError> {
         let path = self.path(key);
         let shard = path.parent().expect("entries live in a shard folder");
         let io = |source| CacheError::Io {
@@ -170,6 +189,10 @@ impl Cache {
             out.write_all(&(samples.len() as u64).to_le_bytes())
                 .map_err(io)?;
             out.write_all(bytemuck::cast_slice(samples)).map_err(io)?;
+            if !syllables.is_empty() {
+                let timings = serde_json::to_vec(syllables).expect("syllables serialise");
+                out.write_all(&timings).map_err(io)?;
+            }
             out.flush().map_err(io)?;
         }
         tmp.persist(&path).map_err(|e| io(e.error))?;
@@ -243,22 +266,30 @@ impl Cache {
     }
 }
 
-fn read_entry(mut reader: impl Read, rate: u32) -> Result<Vec<f32>, EntryProblem> {
+/// An entry's samples and the bytes of its syllable timings (empty when it has none).
+fn read_entry(mut reader: impl Read, rate: u32) -> Result<(Vec<f32>, Vec<u8>), EntryProblem> {
     let mut header = [0u8; 16];
     reader.read_exact(&mut header)?;
     let (magic, rest) = header.split_at(4);
     let (entry_rate, count) = rest.split_at(4);
     let entry_rate = u32::from_le_bytes(entry_rate.try_into().expect("4 bytes"));
-    if magic != MAGIC || entry_rate != rate {
+    if (magic != MAGIC && magic != OLD_MAGIC) || entry_rate != rate {
         return Err(EntryProblem::Damaged);
     }
     let count = u64::from_le_bytes(count.try_into().expect("8 bytes"));
     let mut bytes = Vec::new();
     reader.read_to_end(&mut bytes)?;
-    if bytes.len() as u64 != count.saturating_mul(4) {
+    let sample_bytes = count.saturating_mul(4);
+    let whole = if magic == OLD_MAGIC {
+        bytes.len() as u64 == sample_bytes
+    } else {
+        bytes.len() as u64 >= sample_bytes
+    };
+    if !whole {
         return Err(EntryProblem::Damaged);
     }
-    Ok(bytemuck::pod_collect_to_vec(&bytes))
+    let timings = bytes.split_off(sample_bytes as usize);
+    Ok((bytemuck::pod_collect_to_vec(&bytes), timings))
 }
 
 /// Parses sizes such as `500M`, `2G`, `750k`, `1048576` (bytes; binary multiples).
@@ -306,11 +337,11 @@ mod tests {
         let cache = Cache::new(dir.path());
         let key = KeyBuilder::new("t").finish();
         assert!(cache.get(&key, 24000).is_none());
-        cache.put(&key, 24000, &[0.5, -0.25, 0.0]).unwrap();
+        cache.put(&key, 24000, &[0.5, -0.25, 0.0], &[]).unwrap();
         assert_eq!(cache.get(&key, 24000).unwrap(), vec![0.5, -0.25, 0.0]);
         // Another rate is a miss.
         assert!(cache.get(&key, 16000).is_none());
-        cache.put(&key, 24000, &[0.5, -0.25, 0.0]).unwrap();
+        cache.put(&key, 24000, &[0.5, -0.25, 0.0], &[]).unwrap();
         // A truncated entry is a miss, and is removed.
         let path = cache.path(&key);
         let len = std::fs::metadata(&path).unwrap().len();
@@ -322,6 +353,32 @@ mod tests {
             .unwrap();
         assert!(cache.get(&key, 24000).is_none());
         assert!(!path.exists());
+    }
+
+    #[test]
+    fn syllable_timings_come_back_with_their_entry() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = Cache::new(dir.path());
+        let key = KeyBuilder::new("timed").finish();
+        let timings = vec![crate::synth::SpokenSyllable {
+            text: "好".into(),
+            reading: "hao3".into(),
+            tone: 3,
+            start: 0.25,
+            end: 0.5,
+        }];
+        cache.put(&key, 24000, &[0.5, -0.25], &timings).unwrap();
+        assert_eq!(cache.get(&key, 24000).unwrap(), vec![0.5, -0.25]);
+        assert_eq!(cache.syllables(&key, 24000), timings);
+        // An entry written before timings existed reads as samples without them.
+        let old = cache.path(&key);
+        let mut bytes = OLD_MAGIC.to_vec();
+        bytes.extend_from_slice(&24000u32.to_le_bytes());
+        bytes.extend_from_slice(&1u64.to_le_bytes());
+        bytes.extend_from_slice(&0.75f32.to_le_bytes());
+        std::fs::write(&old, bytes).unwrap();
+        assert_eq!(cache.get(&key, 24000).unwrap(), vec![0.75]);
+        assert!(cache.syllables(&key, 24000).is_empty());
     }
 
     /// A reader that fails as a file without read permission does.
@@ -364,7 +421,7 @@ mod tests {
             .map(|i| KeyBuilder::new(&i.to_string()).finish())
             .collect();
         for (i, key) in keys.iter().enumerate() {
-            cache.put(key, 8000, &vec![0.0; 100]).unwrap();
+            cache.put(key, 8000, &vec![0.0; 100], &[]).unwrap();
             let when = SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1000 + i as u64);
             File::options()
                 .append(true)

@@ -96,6 +96,23 @@ pub type FrontEnd =
 pub struct Audio {
     pub samples: Vec<f32>,
     pub sample_rate: u32,
+    /// Where each Mandarin syllable is, for engines that know their durations (seconds
+    /// from the first sample); empty otherwise.
+    pub syllables: Vec<SpokenSyllable>,
+}
+
+/// A Mandarin syllable and when it is spoken.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct SpokenSyllable {
+    /// Its character ("" for a syllable without one).
+    pub text: String,
+    /// Its pinyin as the voice reads it, with the tone its symbols carry ("hao3").
+    pub reading: String,
+    /// The tone spoken, after sandhi (1-4, 5 neutral).
+    pub tone: u8,
+    /// Seconds.
+    pub start: f64,
+    pub end: f64,
 }
 
 /// A loaded voice that turns one sentence into audio. Each worker owns its own engine (and so

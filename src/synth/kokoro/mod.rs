@@ -4,7 +4,14 @@
 //! The engine takes text: it is built with a front end that turns a sentence into Kokoro's
 //! symbols ([`KokoroPhonemes`]), already cut at clause ends into pieces the model takes in
 //! one call (`text::kokoro::KokoroReading::chunks`); the pieces are joined with a short pause.
+//!
+//! The model runs in its two opened parts ([`opened`]): the prosody part predicts each
+//! symbol's duration and the F0 curve, [`contour`] gives the Mandarin syllables the pitch of
+//! their tones (and moves the whole curve for `pitch`), and the decoder speaks with that F0.
+//! The durations also say where each syllable is in the audio.
 
+pub mod contour;
+pub mod opened;
 mod styles;
 mod vocab;
 
@@ -12,8 +19,11 @@ pub use styles::{Blend, Packs};
 pub use vocab::Vocab;
 
 use crate::script::VoiceSettings;
-use crate::synth::{Audio, Engine, ModelSession, SynthError, open_session, pitch_factor};
+use crate::synth::{Audio, Engine, ModelSession, SpokenSyllable, SynthError, open_session, pitch_factor};
+use contour::ToneSyllable;
+use ort::session::SessionInputValue;
 use ort::value::Tensor;
+use std::borrow::Cow;
 use std::path::Path;
 
 /// Output sample rate of the model.
@@ -21,7 +31,11 @@ pub const SAMPLE_RATE: u32 = 24_000;
 
 /// Version of this engine's text-to-audio path, front end included (bump when its output
 /// changes: cached sentences made the old way are then redone).
-pub const VERSION: &str = "kokoro-1";
+pub const VERSION: &str = "kokoro-2";
+
+/// How strongly Mandarin syllables take their tones' contours when a voice does not say
+/// (`tones`, 0 to 1).
+pub const DEFAULT_TONES: f32 = 0.7;
 
 /// Most symbols spoken in one call: all the model takes. Its working memory grows with the
 /// piece (25 MB a second, ~800 MB for 510 symbols), but shorter pieces read worse on the
@@ -40,8 +54,77 @@ const PIECE_PAUSE_MS: u32 = 120;
 /// takes up to [`crate::text::kokoro::MAX_PHONEMES`]), each spoken in one call.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct KokoroPhonemes {
+    pub pieces: Vec<KokoroPiece>,
+}
+
+/// What one call of the model speaks.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct KokoroPiece {
     /// One char per symbol, every one in the model's vocab.
-    pub pieces: Vec<String>,
+    pub symbols: String,
+    /// Its Mandarin syllables, in order.
+    pub syllables: Vec<PieceSyllable>,
+}
+
+/// A Mandarin syllable of a piece: what to shape and what to report.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PieceSyllable {
+    /// Its character ("" if none).
+    pub text: String,
+    /// Its lexical pinyin ("hao3").
+    pub reading: String,
+    /// Its tone, symbols (from the piece's start) and clause.
+    pub shape: ToneSyllable,
+}
+
+impl KokoroPhonemes {
+    /// A reading in pieces of at most `max` symbols, each with its syllables.
+    pub fn from_reading(reading: &crate::text::kokoro::KokoroReading, max: usize) -> Self {
+        let chars: Vec<char> = reading.phonemes.chars().collect();
+        let question_at = |end: usize| {
+            chars[..end.min(chars.len())]
+                .iter()
+                .rev()
+                .find(|c| !c.is_whitespace())
+                .is_some_and(|&c| c == '?')
+        };
+        let pieces = reading
+            .chunk_ranges(max)
+            .into_iter()
+            .map(|range| {
+                let ends: Vec<usize> = reading
+                    .clause_ends
+                    .iter()
+                    .copied()
+                    .filter(|e| range.contains(e))
+                    .collect();
+                let syllables = reading
+                    .syllables
+                    .iter()
+                    .filter(|s| s.symbols.start >= range.start && s.symbols.end <= range.end)
+                    .map(|s| {
+                        let clause = ends.iter().filter(|&&e| e <= s.symbols.start).count();
+                        let clause_end = ends.get(clause).copied().unwrap_or(range.end);
+                        PieceSyllable {
+                            text: s.text.clone(),
+                            reading: s.reading.clone(),
+                            shape: ToneSyllable {
+                                tone: s.tone,
+                                symbols: s.symbols.start - range.start..s.symbols.end - range.start,
+                                clause,
+                                question: question_at(clause_end),
+                            },
+                        }
+                    })
+                    .collect();
+                KokoroPiece {
+                    symbols: chars[range].iter().collect(),
+                    syllables,
+                }
+            })
+            .collect();
+        Self { pieces }
+    }
 }
 
 /// Turns a sentence into Kokoro's symbols, or says why it cannot.
@@ -52,7 +135,10 @@ pub(crate) struct Kokoro;
 
 impl crate::synth::EngineType for Kokoro {
     fn version(&self) -> String {
-        format!("{VERSION}+{}", crate::text::kokoro::front_end_version())
+        format!(
+            "{VERSION}-tones{DEFAULT_TONES}+{}",
+            crate::text::kokoro::front_end_version()
+        )
     }
 
     fn honours(&self) -> crate::synth::Honours {
@@ -113,9 +199,7 @@ impl crate::synth::EngineType for Kokoro {
             let options = crate::text::kokoro::KokoroOptions::default();
             Ok(Box::new(move |text: &str| {
                 crate::text::kokoro::kokoro_phonemes(text, &lexicon, &options)
-                    .map(|reading| KokoroPhonemes {
-                        pieces: reading.chunks(PIECE_PHONEMES),
-                    })
+                    .map(|reading| KokoroPhonemes::from_reading(&reading, PIECE_PHONEMES))
                     .map_err(|e| e.to_string())
             }))
         };
@@ -150,10 +234,24 @@ fn shared_model(voice: &crate::voices::InstalledVoice) -> std::path::PathBuf {
         .unwrap_or_else(|| voice.model.clone())
 }
 
-/// A Kokoro voice: one session, the voices file's packs, this voice's own pack.
+/// The model as the engine runs it.
+enum Model {
+    /// The two opened parts: recast shapes the F0 between them. `passed` names what the
+    /// decoder reads from the prosody part besides the F0.
+    Opened {
+        prosody: ModelSession,
+        decoder: ModelSession,
+        passed: Vec<String>,
+    },
+    /// The model as it was exported, for a model that cannot be opened (another export):
+    /// its own pitch, `pitch` by the sample rate, no syllable timings.
+    Whole(ModelSession),
+}
+
+/// A Kokoro voice: the model, the voices file's packs, this voice's own pack.
 pub struct KokoroEngine {
     voice: String,
-    session: ModelSession,
+    model: Model,
     vocab: Vocab,
     packs: Packs,
     pack: String,
@@ -183,11 +281,11 @@ impl KokoroEngine {
         packs
             .style(&Blend::single(pack), 1)
             .map_err(|reason| bad(styles, reason))?;
-        let session = open_session(voice, model, threads)?;
+        let model = open_model(voice, model, threads)?;
         let front_end = front_end()?;
         Ok(Self {
             voice: voice.to_string(),
-            session,
+            model,
             vocab,
             packs,
             pack: pack.to_string(),
@@ -216,14 +314,18 @@ impl KokoroEngine {
             reason,
         };
         let blend = self.blend(settings).map_err(fail)?;
-        // Pitch as the Piper engine moves it: speak `pitch` times slower, then declare the
-        // audio `pitch` times faster, which keeps the duration and moves the pitch.
         let pitch = pitch_factor(settings);
-        let speed = settings.speed.unwrap_or(1.0).clamp(0.25, 4.0) / pitch;
+        let tones = settings.tones.unwrap_or(DEFAULT_TONES);
+        let opened = matches!(self.model, Model::Opened { .. });
+        // The whole model can only move pitch as the Piper engine does: speak `pitch` times
+        // slower, then declare the audio `pitch` times faster.
+        let relabel = if opened { 1.0 } else { pitch };
+        let speed = settings.speed.unwrap_or(1.0).clamp(0.25, 4.0) / relabel;
         let pause = vec![0f32; (SAMPLE_RATE * PIECE_PAUSE_MS / 1000) as usize];
         let mut samples = Vec::new();
+        let mut syllables = Vec::new();
         for piece in &phonemes.pieces {
-            let ids = self.vocab.ids(piece);
+            let ids = self.vocab.ids(&piece.symbols);
             if ids.is_empty() {
                 continue;
             }
@@ -232,38 +334,184 @@ impl KokoroEngine {
             tokens.push(0i64);
             tokens.extend_from_slice(&ids);
             tokens.push(0);
-            let audio = run(&mut self.session, tokens, style, speed).map_err(fail)?;
             if !samples.is_empty() {
                 samples.extend_from_slice(&pause);
             }
-            samples.extend_from_slice(&audio);
+            let offset = samples.len();
+            let spoken = match &mut self.model {
+                Model::Whole(session) => run_whole(session, tokens, style, speed),
+                Model::Opened {
+                    prosody,
+                    decoder,
+                    passed,
+                } => {
+                    let starts = self.vocab.token_starts(&piece.symbols);
+                    let shaping = Shaping {
+                        syllables: &piece.syllables,
+                        token_starts: &starts,
+                        tones,
+                        pitch,
+                    };
+                    run_opened(prosody, decoder, passed, tokens, style, speed, &shaping)
+                }
+            }
+            .map_err(fail)?;
+            syllables.extend(spoken.syllables.into_iter().map(|mut s| {
+                let shift = offset as f64 / f64::from(SAMPLE_RATE);
+                s.start += shift;
+                s.end += shift;
+                s
+            }));
+            samples.extend_from_slice(&spoken.audio);
         }
         Ok(Audio {
             samples,
-            sample_rate: (SAMPLE_RATE as f32 * pitch).round() as u32,
+            sample_rate: (SAMPLE_RATE as f32 * relabel).round() as u32,
+            syllables,
         })
     }
 }
 
-/// One call of the model: token ids (with their pads), a style vector, a speed.
-fn run(
+/// The engine's model: opened if it can be (cut at first use), else whole.
+fn open_model(voice: &str, model: &Path, threads: usize) -> Result<Model, SynthError> {
+    if let Ok(files) = opened::opened_files(model) {
+        let parts = open_session(voice, &files.prosody, threads)
+            .and_then(|p| Ok((p, open_session(voice, &files.decoder, threads)?)));
+        if let Ok((prosody, decoder)) = parts {
+            let passed = decoder
+                .inputs()
+                .iter()
+                .map(|i| i.name().to_string())
+                .filter(|n| n != opened::F0)
+                .collect();
+            return Ok(Model::Opened {
+                prosody,
+                decoder,
+                passed,
+            });
+        }
+    }
+    Ok(Model::Whole(open_session(voice, model, threads)?))
+}
+
+/// What a piece's pitch is shaped with.
+struct Shaping<'a> {
+    syllables: &'a [PieceSyllable],
+    /// Where each symbol's token starts among the piece's ids (see [`Vocab::token_starts`]).
+    token_starts: &'a [usize],
+    tones: f32,
+    pitch: f32,
+}
+
+/// A piece spoken: its audio and where its syllables are in it (seconds).
+struct Spoken {
+    audio: Vec<f32>,
+    syllables: Vec<SpokenSyllable>,
+}
+
+fn tensor_error(e: ort::Error) -> String {
+    e.to_string()
+}
+
+/// One call of the whole model: token ids (with their pads), a style vector, a speed.
+fn run_whole(
     session: &mut ModelSession,
     tokens: Vec<i64>,
     style: Vec<f32>,
     speed: f32,
-) -> Result<Vec<f32>, String> {
-    {
-        let inputs = ort::inputs![
-            "tokens" => Tensor::from_array(([1usize, tokens.len()], tokens)).map_err(|e| e.to_string())?,
-            "style" => Tensor::from_array(([1usize, styles::WIDTH], style)).map_err(|e| e.to_string())?,
-            "speed" => Tensor::from_array(([1usize], vec![speed])).map_err(|e| e.to_string())?,
-        ];
-        let outputs = session.run(inputs).map_err(|e| e.to_string())?;
-        let (_, audio) = outputs[0]
+) -> Result<Spoken, String> {
+    let inputs = ort::inputs![
+        "tokens" => Tensor::from_array(([1usize, tokens.len()], tokens)).map_err(tensor_error)?,
+        "style" => Tensor::from_array(([1usize, styles::WIDTH], style)).map_err(tensor_error)?,
+        "speed" => Tensor::from_array(([1usize], vec![speed])).map_err(tensor_error)?,
+    ];
+    let outputs = session.run(inputs).map_err(tensor_error)?;
+    let (_, audio) = outputs[0]
+        .try_extract_tensor::<f32>()
+        .map_err(|e| format!("the model's audio output: {e}"))?;
+    Ok(Spoken {
+        audio: audio.to_vec(),
+        syllables: Vec::new(),
+    })
+}
+
+/// One call of the opened model: the prosody part, the F0 shaped, the decoder.
+fn run_opened(
+    prosody: &mut ModelSession,
+    decoder: &mut ModelSession,
+    passed: &[String],
+    tokens: Vec<i64>,
+    style: Vec<f32>,
+    speed: f32,
+    shaping: &Shaping,
+) -> Result<Spoken, String> {
+    let inputs = ort::inputs![
+        "tokens" => Tensor::from_array(([1usize, tokens.len()], tokens)).map_err(tensor_error)?,
+        "style" => Tensor::from_array(([1usize, styles::WIDTH], style)).map_err(tensor_error)?,
+        "speed" => Tensor::from_array(([1usize], vec![speed])).map_err(tensor_error)?,
+    ];
+    let mut predicted = prosody.run(inputs).map_err(tensor_error)?;
+    let read = |name: &str| -> Result<Vec<f32>, String> {
+        let value = predicted
+            .get(name)
+            .ok_or_else(|| format!("the prosody part gave no {name}"))?;
+        let (_, data) = value
             .try_extract_tensor::<f32>()
-            .map_err(|e| format!("the model's audio output: {e}"))?;
-        Ok(audio.to_vec())
+            .map_err(|e| format!("the prosody part's {name}: {e}"))?;
+        Ok(data.to_vec())
+    };
+    let durations = read(opened::DURATIONS)?;
+    let mut f0 = read(opened::F0)?;
+    // Frame where each token starts (of duration frames), and one past the last.
+    let mut token_frames = Vec::with_capacity(durations.len() + 1);
+    let mut total = 0usize;
+    for d in &durations {
+        token_frames.push(total);
+        total += d.round().max(0.0) as usize;
     }
+    token_frames.push(total);
+    // Symbol k is token k + 1 (after the opening pad); F0 has two frames a duration frame.
+    let symbol_frame = |k: usize| {
+        let token = 1 + shaping.token_starts.get(k).copied().unwrap_or(0);
+        token_frames[token.min(token_frames.len() - 1)]
+    };
+    let bounds: Vec<usize> = (0..shaping.token_starts.len())
+        .map(|k| 2 * symbol_frame(k))
+        .collect();
+    let shapes: Vec<ToneSyllable> = shaping.syllables.iter().map(|s| s.shape.clone()).collect();
+    contour::shape(&mut f0, &bounds, &shapes, shaping.tones, shaping.pitch);
+
+    let seconds = |frame: usize| (frame * opened::FRAME_SAMPLES) as f64 / f64::from(SAMPLE_RATE);
+    let syllables = shaping
+        .syllables
+        .iter()
+        .map(|s| SpokenSyllable {
+            text: s.text.clone(),
+            reading: s.reading.clone(),
+            tone: s.shape.tone,
+            start: seconds(symbol_frame(s.shape.symbols.start)),
+            end: seconds(symbol_frame(s.shape.symbols.end)),
+        })
+        .collect();
+
+    let mut inputs: Vec<(Cow<str>, SessionInputValue)> = Vec::with_capacity(passed.len() + 1);
+    for name in passed {
+        let value = predicted
+            .remove(name)
+            .ok_or_else(|| format!("the prosody part gave no {name}"))?;
+        inputs.push((Cow::Owned(name.clone()), value.into()));
+    }
+    let f0_len = f0.len();
+    let f0 = Tensor::from_array(([1usize, f0_len], f0)).map_err(tensor_error)?;
+    inputs.push((Cow::Borrowed(opened::F0), f0.into()));
+    let outputs = decoder.run(inputs).map_err(tensor_error)?;
+    let (_, audio) = outputs[0]
+        .try_extract_tensor::<f32>()
+        .map_err(|e| format!("the model's audio output: {e}"))?;
+    Ok(Spoken {
+        audio: audio.to_vec(),
+        syllables,
+    })
 }
 
 impl Engine for KokoroEngine {
@@ -279,5 +527,89 @@ impl Engine for KokoroEngine {
         let phonemes = (self.front_end)(text)
             .map_err(|reason| SynthError::phonemize(&self.voice, text, reason))?;
         self.synthesize_phonemes(&phonemes, settings, text)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::text::kokoro::{KokoroOptions, kokoro_phonemes};
+    use crate::text::zh::Lexicon;
+
+    fn phonemes(text: &str) -> KokoroPhonemes {
+        let reading = kokoro_phonemes(text, &Lexicon::builtin(), &KokoroOptions::default()).unwrap();
+        KokoroPhonemes::from_reading(&reading, PIECE_PHONEMES)
+    }
+
+    /// (character, lexical reading, spoken tone) of every syllable.
+    fn tones(text: &str) -> Vec<(String, String, u8)> {
+        phonemes(text)
+            .pieces
+            .iter()
+            .flat_map(|p| &p.syllables)
+            .map(|s| (s.text.clone(), s.reading.clone(), s.shape.tone))
+            .collect()
+    }
+
+    fn spoken(text: &str) -> Vec<u8> {
+        tones(text).into_iter().map(|t| t.2).collect()
+    }
+
+    #[test]
+    fn syllables_carry_lexical_readings_and_spoken_tones() {
+        assert_eq!(
+            tones("你好"),
+            [("你".into(), "ni3".into(), 2), ("好".into(), "hao3".into(), 3)]
+        );
+        assert_eq!(spoken("一样"), [2, 4]);
+        assert_eq!(spoken("一起"), [4, 3]);
+        assert_eq!(spoken("不要"), [2, 4]);
+        assert_eq!(spoken("老李买好酒"), [2, 3, 2, 2, 3]);
+        // The symbols keep the lexical tones Kokoro was trained with: 一 yi1, 不 bu4.
+        let yi = &phonemes("一样").pieces[0].symbols;
+        assert!(yi.starts_with("i→"), "{yi}");
+    }
+
+    #[test]
+    fn a_question_s_clause_is_marked() {
+        let p = phonemes("你去吗？我不去。");
+        let s = &p.pieces[0].syllables;
+        assert!(s[..3].iter().all(|s| s.shape.question && s.shape.clause == 0));
+        assert!(s[3..].iter().all(|s| !s.shape.question && s.shape.clause == 1));
+    }
+
+    /// Shapes a flat 120 Hz curve (every symbol 10 F0 frames) by a sentence's syllables
+    /// and returns each syllable's curve in semitones.
+    fn shaped(text: &str) -> Vec<(u8, Vec<f32>)> {
+        let piece = &phonemes(text).pieces[0];
+        let n = piece.symbols.chars().count();
+        let bounds: Vec<usize> = (0..=n).map(|k| 10 * k).collect();
+        let mut f0 = vec![120f32; 10 * n];
+        let shapes: Vec<ToneSyllable> = piece.syllables.iter().map(|s| s.shape.clone()).collect();
+        contour::shape(&mut f0, &bounds, &shapes, 1.0, 1.0);
+        shapes
+            .iter()
+            .map(|s| {
+                let frames = &f0[bounds[s.symbols.start]..bounds[s.symbols.end]];
+                let st = frames.iter().map(|hz| 12.0 * (hz / 120.0).log2()).collect();
+                (s.tone, st)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn words_take_the_contours_of_their_spoken_tones() {
+        for text in ["你好", "一样", "一起", "不要", "老李买好酒"] {
+            for (tone, c) in shaped(text) {
+                let (first, last) = (c[1], c[c.len() - 2]);
+                let low = c.iter().cloned().fold(f32::MAX, f32::min);
+                match tone {
+                    2 => assert!(last - low > 1.5, "{text}: T2 rises {c:?}"),
+                    4 => assert!(first - last > 1.5, "{text}: T4 falls {c:?}"),
+                    3 => assert!(low < -1.0, "{text}: T3 is low {c:?}"),
+                    _ => {}
+                }
+            }
+        }
     }
 }

@@ -52,6 +52,22 @@ impl Vocab {
             .filter_map(|c| self.ids.get(&c).copied())
             .collect()
     }
+
+    /// For each char of `symbols` and one past the end, the index among [`Vocab::ids`] of the
+    /// first id at or after it: where each symbol's tokens start (a symbol left out has
+    /// none, so it starts and ends where the next one starts).
+    pub fn token_starts(&self, symbols: &str) -> Vec<usize> {
+        let mut starts = Vec::with_capacity(symbols.len() + 1);
+        let mut kept = 0;
+        for c in symbols.chars() {
+            starts.push(kept);
+            if self.ids.contains_key(&c) {
+                kept += 1;
+            }
+        }
+        starts.push(kept);
+        starts
+    }
 }
 
 #[cfg(test)]
@@ -63,6 +79,7 @@ mod tests {
         let vocab = Vocab::parse(r#"{"vocab": {"a": 43, " ": 16, "↓": 175}}"#).unwrap();
         assert_eq!(vocab.ids("a ↓a"), [43, 16, 175, 43]);
         assert_eq!(vocab.ids("a?"), [43]);
+        assert_eq!(vocab.token_starts("a?a"), [0, 1, 1, 2]);
         assert!(Vocab::parse(r#"{"vocab": {"ab": 1}}"#).is_err());
         assert!(Vocab::parse(r#"{"vocab": {"a": 0}}"#).is_err());
         assert!(Vocab::parse(r#"{"other": {}}"#).is_err());

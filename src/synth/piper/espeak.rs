@@ -153,6 +153,7 @@ impl Engine for PiperEngine {
             return Ok(Audio {
                 samples: Vec::new(),
                 sample_rate: self.sample_rate,
+                syllables: Vec::new(),
             });
         }
         let pitch = pitch_factor(settings);
@@ -175,6 +176,7 @@ impl Engine for PiperEngine {
         Ok(Audio {
             samples,
             sample_rate: (rate as f32 * pitch).round() as u32,
+            syllables: Vec::new(),
         })
     }
 }

