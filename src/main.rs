@@ -676,14 +676,8 @@ fn voices_command(command: VoicesCommand) -> Result<()> {
                     None => voices::install(entry, &data_dir, &options)?,
                 };
                 eprintln!("installed {} in {}", voice.entry.id, voice.dir.display());
-                // Kokoro voices share one model through hard links: ORT-format copies made
-                // beside each voice's link would store it once per voice. How the Kokoro
-                // engine loads its model is the engine's to decide.
-                if voice.entry.engine == voices::EngineKind::Kokoro {
-                    continue;
-                }
-                // Without ONNX Runtime yet, the first render makes these copies instead.
-                if let Err(e) = recast::synth::prepare_voice(&data_dir, &voice) {
+                // Without ONNX Runtime yet, the first render prepares the models instead.
+                if let Err(e) = recast::synth::engine_for(&voice.entry).prepare(&data_dir, &voice) {
                     eprintln!("note: {e}");
                 }
             }

@@ -191,7 +191,12 @@ const SETTING_RANGES: [(&str, f32, f32, &str); 6] = [
     ("formant", -12.0, 12.0, "-12 to 12 semitones"),
     ("noise_scale", 0.0, 2.0, "0 to 2"),
     ("noise_w", 0.0, 2.0, "0 to 2"),
-    ("tones", 0.0, 1.0, "0 (the model's own pitch) to 1 (the tones' contours)"),
+    (
+        "tones",
+        0.0,
+        1.0,
+        "0 (the model's own pitch) to 1 (the tones' contours)",
+    ),
 ];
 
 impl VoiceSettings {

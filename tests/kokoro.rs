@@ -105,7 +105,8 @@ fn a_blend_sounds_like_neither_pack() {
 fn installed(id: &str) -> voices::InstalledVoice {
     let data = common::real_data_dir();
     synth::init_runtime(&data).unwrap_or_else(|e| panic!("{e}\nrun scripts/setup"));
-    voices::locate(&Catalog::builtin(), &data, id).unwrap_or_else(|e| panic!("{e}\nrun scripts/setup"))
+    voices::locate(&Catalog::builtin(), &data, id)
+        .unwrap_or_else(|e| panic!("{e}\nrun scripts/setup"))
 }
 
 #[test]
@@ -127,7 +128,10 @@ fn the_opened_model_speaks_as_the_model_does() {
     graph.node[at].op_type = "Cos".into();
     let broken = broken.write_to_bytes().unwrap();
     let worse = opened::reproduces(&voice.model, &prosody, &broken).unwrap();
-    assert!(worse > 100.0 * opened::TOLERANCE, "a changed decoder: {worse:e}");
+    assert!(
+        worse > 100.0 * opened::TOLERANCE,
+        "a changed decoder: {worse:e}"
+    );
 }
 
 #[test]
@@ -144,7 +148,10 @@ fn pitch_moves_the_f0_and_keeps_the_timing() {
             },
         )
         .unwrap();
-    assert_eq!(up.sample_rate, plain.sample_rate, "the rate is not relabelled");
+    assert_eq!(
+        up.sample_rate, plain.sample_rate,
+        "the rate is not relabelled"
+    );
     assert_eq!(up.samples.len(), plain.samples.len(), "same duration");
     assert_eq!(
         up.syllables.iter().map(|s| s.start).collect::<Vec<_>>(),
@@ -164,13 +171,19 @@ fn every_han_character_is_a_timed_syllable() {
     let mut kumo = engine("kokoro-jm_kumo");
     let text = "你好，我们用 PyTorch 训练了一个很大的模型，对不对？";
     let audio = kumo.synthesize(text, &VoiceSettings::default()).unwrap();
-    let han: String = text.chars().filter(|c| ('\u{4e00}'..='\u{9fff}').contains(c)).collect();
+    let han: String = text
+        .chars()
+        .filter(|c| ('\u{4e00}'..='\u{9fff}').contains(c))
+        .collect();
     let spoken: String = audio.syllables.iter().map(|s| s.text.as_str()).collect();
     assert_eq!(spoken, han);
     let length = audio.samples.len() as f64 / f64::from(audio.sample_rate);
     let mut last_end = 0.0;
     for s in &audio.syllables {
-        assert!(s.start >= last_end - 1e-9 && s.end > s.start, "{s:?} after {last_end}");
+        assert!(
+            s.start >= last_end - 1e-9 && s.end > s.start,
+            "{s:?} after {last_end}"
+        );
         assert!(s.end <= length + 1e-9, "{s:?} past the end {length}");
         last_end = s.end;
     }
@@ -183,3 +196,71 @@ fn every_han_character_is_a_timed_syllable() {
     let gap = audio.syllables[yong + 1].start - audio.syllables[yong].end;
     assert!(gap > 0.2, "PyTorch takes {gap:.2} s");
 }
+
+/// Sentences with every tone next to every other, a question, English in Chinese.
+const TONE_SENTENCES: &[&str] = &[
+    "你好，老李买好酒，我们一起去看看吧。",
+    "不要着急，一样的问题我们明天再讨论。",
+    "这个模型为什么能学会说话？",
+    "我们用 PyTorch 训练了一个很大的模型，效果非常好。",
+    "他从来没有想过，第一次创业会这么难。",
+];
+
+/// The largest new F0 step (semitones per frame) the tone shaping makes in `sentences`.
+fn worst_new_jump(sentences: &[String], tones: f32) -> (f32, usize) {
+    use recast::synth::kokoro::{contour, load_voice};
+    let data = common::real_data_dir();
+    synth::init_runtime(&data).unwrap();
+    let voice = installed("kokoro-jm_kumo");
+    let mut kumo = load_voice(&voice, 2, &LazyLexicon::new(&data, None)).unwrap();
+    let settings = VoiceSettings {
+        tones: Some(tones),
+        ..Default::default()
+    };
+    let mut worst = 0f32;
+    let mut frames = 0;
+    for sentence in sentences {
+        for recast::synth::kokoro::PitchCurves { before, after } in
+            kumo.pitch_curves(sentence, &settings).unwrap()
+        {
+            assert_eq!(before.len(), after.len());
+            frames += before.len();
+            worst = worst.max(contour::new_jumps(&before, &after, 2.0));
+        }
+    }
+    (worst, frames)
+}
+
+#[test]
+fn tone_shaping_makes_no_new_pitch_jumps() {
+    let sentences: Vec<String> = TONE_SENTENCES.iter().map(|s| s.to_string()).collect();
+    for tones in [0.7, 1.0] {
+        let (worst, frames) = worst_new_jump(&sentences, tones);
+        assert!(frames > 500, "{frames} frames");
+        assert_eq!(
+            worst, 0.0,
+            "tones {tones}: a new step of {worst:.2} semitones"
+        );
+    }
+}
+
+/// The same on a whole transcript, for measuring: `RECAST_JUMPS_TRANSCRIPT=FILE cargo test
+/// --release --test kokoro -- --ignored --nocapture`.
+#[test]
+#[ignore]
+fn tone_shaping_makes_no_new_pitch_jumps_on_a_transcript() {
+    let path = std::env::var("RECAST_JUMPS_TRANSCRIPT").expect("RECAST_JUMPS_TRANSCRIPT=FILE");
+    let text = std::fs::read_to_string(path).unwrap();
+    let sentences: Vec<String> = recast::text::sentences(&text, recast::text::DEFAULT_MAX_CHARS)
+        .into_iter()
+        .filter(|s| s.speakable)
+        .map(|s| s.text)
+        .collect();
+    let (worst, frames) = worst_new_jump(&sentences, 0.7);
+    println!(
+        "{} sentences, {frames} F0 frames, worst new step {worst:.2} st",
+        sentences.len()
+    );
+    assert_eq!(worst, 0.0);
+}
+

@@ -766,7 +766,7 @@ pub fn write_sidecars(episode: &Path, timed: &TimedScript) -> Result<Vec<PathBuf
             subtitle_time(sentence.start, '.'),
             subtitle_time(sentence.end, '.'),
             turn.speaker.replace(['<', '>'], ""),
-            sentence.text.replace('\n', " ").replace("-->", "->")
+            vtt_cue_text(sentence)
         ));
     }
     let script = serde_json::to_string_pretty(timed).expect("timed script serialises") + "\n";
@@ -786,6 +786,40 @@ pub fn write_sidecars(episode: &Path, timed: &TimedScript) -> Result<Vec<PathBuf
         })?;
     }
     Ok(vec![chapters_path, srt_path, vtt_path, script_path])
+}
+
+/// A sentence as WebVTT cue text: each timed syllable's character preceded by its start
+/// (`<00:00:01.250>`), as karaoke-style players show word by word. Timestamps stay strictly
+/// inside the cue and in order; characters the text writes otherwise than it was read (a
+/// number read in words) get none.
+fn vtt_cue_text(sentence: &TimedSentence) -> String {
+    let escape = |c: char| match c {
+        '<' => "&lt;".to_string(),
+        '&' => "&amp;".to_string(),
+        '\n' => " ".to_string(),
+        c => c.to_string(),
+    };
+    let mut out = String::new();
+    let mut next = 0;
+    let mut last = sentence.start;
+    for c in sentence.text.chars() {
+        // The syllable this character was read as: the next one, or one a little further
+        // on when some were read from characters the text does not have.
+        let found = sentence.syllables[next.min(sentence.syllables.len())..]
+            .iter()
+            .take(8)
+            .position(|s| s.text.chars().eq(std::iter::once(c)));
+        if let Some(skip) = found {
+            let syllable = &sentence.syllables[next + skip];
+            next += skip + 1;
+            if syllable.start > last + 0.0005 && syllable.start < sentence.end {
+                out.push_str(&format!("<{}>", subtitle_time(syllable.start, '.')));
+                last = syllable.start;
+            }
+        }
+        out.push_str(&escape(c));
+    }
+    out.replace("-->", "->")
 }
 
 fn round_ms(seconds: f64) -> f64 {
@@ -934,6 +968,33 @@ mod tests {
         assert_eq!(chapters["version"], "1.2.0");
         assert_eq!(chapters["chapters"][0]["endTime"], 3723.5);
         assert_eq!(TimedScript::load(&paths[3]).unwrap(), timed);
+    }
+
+    #[test]
+    fn vtt_cues_time_each_syllable() {
+        let syllable = |text: &str, start: f64| crate::synth::SpokenSyllable {
+            text: text.into(),
+            reading: String::new(),
+            tone: 1,
+            start,
+            end: start + 0.2,
+        };
+        let sentence = TimedSentence {
+            text: "你好，A&B 2个。".into(),
+            start: 1.0,
+            end: 3.0,
+            // 2 is read 两: no character of the text, no timestamp.
+            syllables: vec![
+                syllable("你", 0.99),
+                syllable("好", 1.2),
+                syllable("两", 2.0),
+                syllable("个", 2.25),
+            ],
+        };
+        assert_eq!(
+            vtt_cue_text(&sentence),
+            "你<00:00:01.200>好，A&amp;B 2<00:00:02.250>个。"
+        );
     }
 
     #[test]

@@ -80,6 +80,9 @@ pub(crate) fn describe_entry(entry: &CastEntry) -> String {
     if let Some(blend) = &s.blend {
         parts.push(format!("blended with {blend}"));
     }
+    if let Some(tones) = s.tones {
+        parts.push(format!("tones {tones}"));
+    }
     if parts.is_empty() {
         entry.voice.clone()
     } else {

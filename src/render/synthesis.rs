@@ -199,7 +199,12 @@ pub(crate) fn synthesise_all(
                         .speak(entry, &item.text)
                         .and_then(|audio| Ok(mix::prepare(&audio, config.rate)?))
                         .and_then(|speech| {
-                            Ok(cache.put(&keys[i], config.rate, &speech.samples, &speech.syllables)?)
+                            Ok(cache.put(
+                                &keys[i],
+                                config.rate,
+                                &speech.samples,
+                                &speech.syllables,
+                            )?)
                         })
                         .map(|()| i);
                     if result.is_err() {

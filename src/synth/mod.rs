@@ -6,7 +6,9 @@ use std::path::{Path, PathBuf};
 
 pub use registry::{EngineCheck, EngineType, Honours, engine_for};
 pub use runtime::{Runtime, RuntimeError};
-pub use session::{ModelSession, SharedWeights, available_memory, open_session, prepare_voice};
+pub use session::{
+    ModelSession, SharedWeights, available_memory, open_session, prepare_model, prepare_voice,
+};
 
 pub mod cache;
 pub mod kokoro;

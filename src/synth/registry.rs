@@ -56,6 +56,16 @@ pub trait EngineType: Sync {
         threads: usize,
         lexicon: &LazyLexicon,
     ) -> Result<Box<dyn Engine>, SynthError>;
+    /// Prepares an installed voice's models for their first render (as `voices install`
+    /// does): ONNX Runtime-format copies by default. Loads ONNX Runtime from `data_dir`
+    /// first if needed.
+    fn prepare(
+        &self,
+        data_dir: &std::path::Path,
+        voice: &InstalledVoice,
+    ) -> Result<(), SynthError> {
+        super::prepare_voice(data_dir, voice)
+    }
     /// How it reads `sentence`, for `recast script --phonemes`: the normalised text and the
     /// symbols it speaks, and where each reading came from.
     fn explain(&self, sentence: &str, lexicon: &Lexicon) -> String {

@@ -215,13 +215,19 @@ pub fn prepare_voice(
 ) -> Result<(), SynthError> {
     super::init_runtime(data_dir)?;
     for model in std::iter::once(&voice.model).chain(&voice.vocoder) {
-        for layout in [Layout::Blocked, Layout::AsExported] {
-            ort_format_copy(model, layout).map_err(|e| SynthError::ModelLoad {
-                voice: voice.entry.id.clone(),
-                path: model.clone(),
-                reason: format!("could not save it in ONNX Runtime's format beside it: {e}"),
-            })?;
-        }
+        prepare_model(&voice.entry.id, model)?;
+    }
+    Ok(())
+}
+
+/// Makes the ORT-format copies of one model file now (see [`prepare_voice`]).
+pub fn prepare_model(voice: &str, model: &Path) -> Result<(), SynthError> {
+    for layout in [Layout::Blocked, Layout::AsExported] {
+        ort_format_copy(model, layout).map_err(|e| SynthError::ModelLoad {
+            voice: voice.to_string(),
+            path: model.to_path_buf(),
+            reason: format!("could not save it in ONNX Runtime's format beside it: {e}"),
+        })?;
     }
     Ok(())
 }

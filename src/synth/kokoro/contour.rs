@@ -34,12 +34,21 @@ const VOICED_HZ: f32 = 30.0;
 const RANGE_ST: (f32, f32) = (6.0, 10.0);
 
 /// The largest change from one F0 frame (12.5 ms) to the next that the shaping may add to
-/// what the model did: about a fast rise over 50 ms, well under the 2-semitone jumps the
-/// smoothing must not create.
-const MAX_ADDED_STEP_ST: f32 = 0.5;
+/// what the model did: enough to turn the model's fall into a second tone's rise (a fall of
+/// 0.5 semitone a frame made a rise of 0.3 at most with a limit of 0.5, and the syllable
+/// stayed level), well under the 2-semitone steps the smoothing must not create.
+const MAX_ADDED_STEP_ST: f32 = 1.0;
+
+/// The largest frame-to-frame step the shaped pitch may take where the model's own step is
+/// smaller: under the 2 semitones a listener hears as a jump.
+const MAX_STEP_ST: f32 = 1.9;
+
+/// A voiced frame this far from its syllable's median pitch is a transition (voicing
+/// starting or stopping), not part of the syllable's contour.
+const TRANSITION_ST: f32 = 6.0;
 
 /// Frames (12.5 ms) over which the change is averaged at joins.
-const SMOOTH_FRAMES: usize = 5;
+const SMOOTH_FRAMES: usize = 3;
 
 fn to_st(hz: f32) -> f32 {
     12.0 * (hz / 100.0).log2()
@@ -89,7 +98,13 @@ fn level_at(points: &[(f32, f32)], x: f32) -> f32 {
 /// toward their tones by `strength` (0 keeps the model's pitch, 1 gives the contours), then
 /// everything moved by `pitch` (a factor, 1 = unchanged). `bounds[k]` is the F0 frame where
 /// symbol `k` of the piece starts, `bounds[n]` the end of the last.
-pub fn shape(f0: &mut [f32], bounds: &[usize], syllables: &[ToneSyllable], strength: f32, pitch: f32) {
+pub fn shape(
+    f0: &mut [f32],
+    bounds: &[usize],
+    syllables: &[ToneSyllable],
+    strength: f32,
+    pitch: f32,
+) {
     let strength = strength.clamp(0.0, 1.0);
     if strength > 0.0 && !syllables.is_empty() {
         let delta = tone_change(f0, bounds, syllables, strength);
@@ -113,13 +128,24 @@ fn frames_of(s: &ToneSyllable, bounds: &[usize], len: usize) -> Range<usize> {
 }
 
 /// The change in semitones each frame gets (0 where nothing changes).
-fn tone_change(f0: &[f32], bounds: &[usize], syllables: &[ToneSyllable], strength: f32) -> Vec<f32> {
+fn tone_change(
+    f0: &[f32],
+    bounds: &[usize],
+    syllables: &[ToneSyllable],
+    strength: f32,
+) -> Vec<f32> {
     let voiced = |i: usize| f0[i] > VOICED_HZ;
-    let st: Vec<f32> = f0.iter().map(|&hz| if hz > VOICED_HZ { to_st(hz) } else { 0.0 }).collect();
+    let st: Vec<f32> = f0
+        .iter()
+        .map(|&hz| if hz > VOICED_HZ { to_st(hz) } else { 0.0 })
+        .collect();
     let mut delta = vec![0f32; f0.len()];
 
     // The voice's range, from its own voiced frames.
-    let mut all: Vec<f32> = (0..f0.len()).filter(|&i| voiced(i)).map(|i| st[i]).collect();
+    let mut all: Vec<f32> = (0..f0.len())
+        .filter(|&i| voiced(i))
+        .map(|i| st[i])
+        .collect();
     if all.len() < 4 {
         return delta;
     }
@@ -136,20 +162,30 @@ fn tone_change(f0: &[f32], bounds: &[usize], syllables: &[ToneSyllable], strengt
     let measured: Vec<Option<Measured>> = syllables
         .iter()
         .map(|s| {
-            let frames: Vec<usize> = frames_of(s, bounds, f0.len()).filter(|&i| voiced(i)).collect();
+            let frames: Vec<usize> = frames_of(s, bounds, f0.len())
+                .filter(|&i| voiced(i))
+                .collect();
             if frames.len() < 2 {
                 return None;
             }
             let mean = frames.iter().map(|&i| st[i]).sum::<f32>() / frames.len() as f32;
             let centre = (frames[0] + frames[frames.len() - 1]) as f32 / 2.0;
-            Some(Measured { voiced: frames, centre, mean })
+            Some(Measured {
+                voiced: frames,
+                centre,
+                mean,
+            })
         })
         .collect();
 
     // The phrase line of each clause: the model's syllable means fitted by a straight line
     // over time (its register and declination), a question's last syllable kept as high as
     // the model made it.
-    let clauses = syllables.iter().map(|s| s.clause).max().map_or(0, |c| c + 1);
+    let clauses = syllables
+        .iter()
+        .map(|s| s.clause)
+        .max()
+        .map_or(0, |c| c + 1);
     let mut register = vec![0f32; syllables.len()];
     for clause in 0..clauses {
         let members: Vec<usize> = (0..syllables.len())
@@ -186,10 +222,30 @@ fn tone_change(f0: &[f32], bounds: &[usize], syllables: &[ToneSyllable], strengt
         let points = contour(s.tone, previous, before_pause);
         let (first, last) = (m.voiced[0], m.voiced[m.voiced.len() - 1]);
         let span = (last - first).max(1) as f32;
+        // Frames where voicing starts or stops, far below the syllable's own pitch, are the
+        // model's transitions: they move with their steady neighbours instead of being
+        // pulled onto the contour (which would make them the largest changes of all).
+        let mut own: Vec<f32> = m.voiced.iter().map(|&i| st[i]).collect();
+        own.sort_by(f32::total_cmp);
+        let median = own[own.len() / 2];
+        let steady = |i: usize| (st[i] - median).abs() <= TRANSITION_ST;
         for &i in &m.voiced {
-            let x = (i - first) as f32 / span;
-            let target = register[k] + (level_at(points, x) - 3.0) * range / 4.0;
-            delta[i] = strength * (target - st[i]);
+            if steady(i) {
+                let x = (i - first) as f32 / span;
+                let target = register[k] + (level_at(points, x) - 3.0) * range / 4.0;
+                delta[i] = strength * (target - st[i]);
+            }
+        }
+        for &i in &m.voiced {
+            if !steady(i)
+                && let Some(&near) = m
+                    .voiced
+                    .iter()
+                    .filter(|&&j| steady(j))
+                    .min_by_key(|&&j| j.abs_diff(i))
+            {
+                delta[i] = delta[near];
+            }
         }
     }
     smooth(&mut delta, &st, f0);
@@ -250,7 +306,7 @@ fn smooth(delta: &mut [f32], st: &[f32], f0: &[f32]) {
         for i in start + 1..end {
             let model_step = st[i] - st[i - 1];
             let step = model_step + delta[i] - delta[i - 1];
-            let allowed = model_step.abs().max(2.0);
+            let allowed = model_step.abs().max(MAX_STEP_ST);
             if step.abs() > allowed {
                 delta[i] = delta[i - 1] + step.signum() * allowed - model_step;
             }
@@ -265,12 +321,14 @@ pub fn new_jumps(before: &[f32], after: &[f32], limit: f32) -> f32 {
     let mut worst = 0f32;
     for i in 1..before.len().min(after.len()) {
         let voiced = |c: &[f32], j: usize| c[j] > VOICED_HZ;
-        if !(voiced(before, i) && voiced(before, i - 1) && voiced(after, i) && voiced(after, i - 1)) {
+        if !(voiced(before, i) && voiced(before, i - 1) && voiced(after, i) && voiced(after, i - 1))
+        {
             continue;
         }
         let model = (to_st(before[i]) - to_st(before[i - 1])).abs();
         let ours = (to_st(after[i]) - to_st(after[i - 1])).abs();
-        if ours > limit && ours > model + 1e-3 {
+        // (1e-3: float rounding, far below a step anyone hears.)
+        if ours > limit + 1e-3 && ours > model + 1e-3 {
             worst = worst.max(ours);
         }
     }
@@ -308,7 +366,10 @@ mod tests {
 
     /// The voiced frames of syllable `k` in semitones, after shaping.
     fn voiced_st(f0: &[f32], k: usize) -> Vec<f32> {
-        f0[20 * k + 4..20 * k + 20].iter().map(|&hz| to_st(hz)).collect()
+        f0[20 * k + 4..20 * k + 20]
+            .iter()
+            .map(|&hz| to_st(hz))
+            .collect()
     }
 
     fn rise(c: &[f32]) -> f32 {
@@ -319,7 +380,13 @@ mod tests {
     fn each_tone_takes_its_shape() {
         // 妈 麻 马 骂 吗: ma1 ma2 ma3 ma4 ma5, on a flat model pitch.
         let (mut f0, bounds) = flat(120.0, 5);
-        shape(&mut f0, &bounds, &syllables(&[1, 2, 3, 4, 5], false), 1.0, 1.0);
+        shape(
+            &mut f0,
+            &bounds,
+            &syllables(&[1, 2, 3, 4, 5], false),
+            1.0,
+            1.0,
+        );
         let c: Vec<Vec<f32>> = (0..5).map(|k| voiced_st(&f0, k)).collect();
         let mean = |v: &[f32]| v.iter().sum::<f32>() / v.len() as f32;
         assert!(rise(&c[0]).abs() < 1.5, "T1 level: {:?}", c[0]);
@@ -338,7 +405,10 @@ mod tests {
         assert!(rise(&ni) > 2.0, "ni2 rises: {ni:?}");
         // Before the pause, the full 214: down from mid-low, then up.
         let low = hao.iter().cloned().fold(f32::MAX, f32::min);
-        assert!(low < hao[1] - 0.5 && low < hao[hao.len() - 2] - 1.5, "hao3 dips: {hao:?}");
+        assert!(
+            low < hao[1] - 0.5 && low < hao[hao.len() - 2] - 1.5,
+            "hao3 dips: {hao:?}"
+        );
         assert!(low < to_st(110.0) - 2.0, "hao3 goes low: {hao:?}");
     }
 
@@ -372,7 +442,13 @@ mod tests {
             }
         }
         let before = f0.clone();
-        shape(&mut f0, &bounds, &syllables(&[4, 3, 1, 3, 4, 2, 3, 4], false), 1.0, 1.0);
+        shape(
+            &mut f0,
+            &bounds,
+            &syllables(&[4, 3, 1, 3, 4, 2, 3, 4], false),
+            1.0,
+            1.0,
+        );
         assert_eq!(new_jumps(&before, &f0, 2.0), 0.0);
     }
 
@@ -385,7 +461,13 @@ mod tests {
         }
         let mut statement = f0.clone();
         shape(&mut f0, &bounds, &syllables(&[1, 4, 1, 1], true), 1.0, 1.0);
-        shape(&mut statement, &bounds, &syllables(&[1, 4, 1, 1], false), 1.0, 1.0);
+        shape(
+            &mut statement,
+            &bounds,
+            &syllables(&[1, 4, 1, 1], false),
+            1.0,
+            1.0,
+        );
         let mean = |c: &[f32]| c.iter().sum::<f32>() / c.len() as f32;
         assert!(
             mean(&voiced_st(&f0, 3)) > mean(&voiced_st(&statement, 3)) + 1.0,

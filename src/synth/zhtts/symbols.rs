@@ -215,11 +215,14 @@ pub fn symbols(sentence: &PhoneticSentence, voice: &str) -> Result<Vec<String>, 
     Ok(symbols_with_syllables(sentence, voice)?.0)
 }
 
+/// Each syllable of a sentence with the range of the symbols (or ids) that spell it.
+pub type SyllableSpans = Vec<(Syllable, std::ops::Range<usize>)>;
+
 /// [`symbols`], and each syllable with the range of the symbols that spell it.
 pub fn symbols_with_syllables(
     sentence: &PhoneticSentence,
     voice: &str,
-) -> Result<(Vec<String>, Vec<(Syllable, std::ops::Range<usize>)>), SynthError> {
+) -> Result<(Vec<String>, SyllableSpans), SynthError> {
     let mut out = vec!["sil".to_string()];
     let mut spans = Vec::new();
     let mut pending: Option<Break> = None;
@@ -239,7 +242,14 @@ pub fn symbols_with_syllables(
                     continue;
                 }
                 if any {
-                    out.push(break_symbol(pending.take()).into());
+                    let mark = break_symbol(pending.take());
+                    out.push(mark.into());
+                    // FastSpeech2 spends a word break's frames lengthening the vowel before
+                    // it (measured: voicing runs on through #0 and #1, up to the next
+                    // initial), so they belong to that syllable; #2 and #3 are pauses.
+                    if let ("#0" | "#1", Some(last)) = (mark, spans.last_mut()) {
+                        last.1.end = out.len();
+                    }
                 }
                 let start = out.len();
                 out.push(parts.initial.into());
@@ -302,7 +312,7 @@ pub fn symbols_for(
 pub fn symbols_and_syllables_for(
     sentence: &PhoneticSentence,
     mapper: &BakerMapper,
-) -> Result<(Vec<i32>, Vec<(Syllable, std::ops::Range<usize>)>), SynthError> {
+) -> Result<(Vec<i32>, SyllableSpans), SynthError> {
     let (symbols, spans) = symbols_with_syllables(sentence, &mapper.voice)?;
     let ids = symbols
         .iter()

@@ -349,7 +349,11 @@ impl KokoroReading {
     }
 }
 
-fn push_chunk(out: &mut Vec<std::ops::Range<usize>>, chars: &[char], range: std::ops::Range<usize>) {
+fn push_chunk(
+    out: &mut Vec<std::ops::Range<usize>>,
+    chars: &[char],
+    range: std::ops::Range<usize>,
+) {
     let (mut start, mut end) = (range.start, range.end);
     while start < end && chars[start].is_whitespace() {
         start += 1;
@@ -371,6 +375,7 @@ fn push_chunk(out: &mut Vec<std::ops::Range<usize>>, chars: &[char], range: std:
 /// words:      我 wo3 → wo↓
 ///             认识 ren4 shi5 → ɻə↘nʂɨ
 ///             Jeff (built-in lexicon) → ʤˈɛf
+/// tones:      … (syllables spoken with another tone than their symbols carry: 你 ni3→2)
 /// ```
 pub fn explain(text: &str, lexicon: &Lexicon, options: &KokoroOptions) -> String {
     let reading = match kokoro_phonemes(text, lexicon, options) {
@@ -407,6 +412,17 @@ pub fn explain(text: &str, lexicon: &Lexicon, options: &KokoroOptions) -> String
         let label = if first { "words:     " } else { "           " };
         first = false;
         let _ = writeln!(out, "{label} {} {how} → {}", w.text, w.phonemes);
+    }
+    // The pitch recast gives each syllable follows the tone spoken, which sandhi may make
+    // other than the one its symbols carry.
+    let sandhi: Vec<String> = reading
+        .syllables
+        .iter()
+        .filter(|s| !s.reading.ends_with(char::from(b'0' + s.tone)))
+        .map(|s| format!("{} {}→{}", s.text, s.reading, s.tone))
+        .collect();
+    if !sandhi.is_empty() {
+        let _ = writeln!(out, "tones:      {} (spoken, given as pitch)", sandhi.join("; "));
     }
     if !reading.skipped.is_empty() {
         let _ = writeln!(out, "skipped:    {}", reading.skipped.join(" "));
