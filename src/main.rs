@@ -98,7 +98,8 @@ enum Command {
         clips: Option<PathBuf>,
         /// Give a speaker a voice: SPEAKER=VOICE[:key=value,...] (keys: speed 0.25 to 4,
         /// pitch and formant -12 to 12 semitones, speaker_id, noise_scale and noise_w 0 to
-        /// 2, blend of Kokoro packs as PACK*WEIGHT+...). Repeatable; wins over --cast-file.
+        /// 2, blend of Kokoro packs as PACK*WEIGHT+..., tones 0 to 1 for Kokoro's
+        /// Mandarin). Repeatable; wins over --cast-file.
         #[arg(long = "cast", value_name = "SPEAKER=VOICE[:k=v,...]")]
         cast: Vec<String>,
         /// A TOML file with one [Speaker] table per speaker (voice, speed, pitch, ...).
@@ -204,6 +205,13 @@ enum Command {
         /// support it.
         #[arg(long, allow_hyphen_values = true)]
         formant: Option<f32>,
+        /// For Kokoro voices: other packs mixed in, as PACK*WEIGHT terms joined by +.
+        #[arg(long, value_name = "PACK*WEIGHT+...")]
+        blend: Option<String>,
+        /// For Kokoro voices: how far Mandarin syllables take their tones' pitch, 0 (the
+        /// model's own) to 1.
+        #[arg(long)]
+        tones: Option<f32>,
         /// A lexicon file for Chinese voices.
         #[arg(long, value_name = "FILE")]
         lexicon: Option<PathBuf>,
@@ -427,6 +435,8 @@ fn run(cli: Cli) -> Result<()> {
             speed,
             pitch,
             formant,
+            blend,
+            tones,
             lexicon,
         } => {
             if output.is_none() && !play_it {
@@ -438,6 +448,8 @@ fn run(cli: Cli) -> Result<()> {
                     speed,
                     pitch,
                     formant,
+                    blend,
+                    tones,
                     ..Default::default()
                 },
                 gender: None,

@@ -60,28 +60,19 @@ impl Persona {
     }
 }
 
-/// A Chinese script with less English than this (Latin letters among its Latin and Han
-/// letters) gets the `zh-little-english` table (the Baker voice), and the `zh` table
-/// (Kokoro) from here on. Measured (README, "Voices for Chinese"): Baker read better at
-/// 0.6% and 3.7% English (CER 10.5% and 9.7% against Kokoro's 12.7-16.1% and 12.9%),
-/// Kokoro at 15.6-19.4%, where Baker's English becomes transliterations no listener can
-/// place. The threshold lies between the two, where no fixture has been measured.
-pub(crate) const KOKORO_FROM_LATIN_SHARE: f64 = 0.08;
-
-/// The personas for a script language (its primary subtag: `zh`, `en`), best first, given
-/// how much of the script is in Latin letters ([`crate::script::Script::latin_share`]).
-pub(crate) fn personas(language: &str, latin_share: f64) -> &'static [Persona] {
+/// The personas for a script language (its primary subtag: `zh`, `en`), best first.
+///
+/// Chinese used to be read by the Baker voice below 8% English: Kokoro's Japanese-trained
+/// packs bent Mandarin tones. With the tones given back as pitch (`synth::kokoro::contour`)
+/// Kokoro reads every Chinese script (README, "Voices for Chinese"); the Baker personas
+/// close the table for machines without Kokoro.
+pub(crate) fn personas(language: &str) -> &'static [Persona] {
     let primary = language
         .split(['-', '_'])
         .next()
         .unwrap_or_default()
         .to_ascii_lowercase();
-    let key = if primary == "zh" && latin_share < KOKORO_FROM_LATIN_SHARE {
-        "zh-little-english".to_string()
-    } else {
-        primary
-    };
-    table().get(&key).map_or(&[], Vec::as_slice)
+    table().get(&primary).map_or(&[], Vec::as_slice)
 }
 
 fn table() -> &'static BTreeMap<String, Vec<Persona>> {
@@ -100,14 +91,10 @@ mod tests {
     #[test]
     fn the_table_parses_and_keeps_voices_apart() {
         let table: BTreeMap<String, Vec<Persona>> = toml::from_str(TABLE).unwrap();
-        assert!(!personas("zh", 0.2).is_empty() && !personas("en-US", 0.9).is_empty());
-        assert_ne!(
-            personas("zh", 0.0),
-            personas("zh", 0.2),
-            "Chinese with little English has a table of its own"
-        );
-        assert_eq!(personas("zh", 0.2)[0].voice, "kokoro-jm_kumo");
-        assert_eq!(personas("zh_CN", 0.01)[0].voice, "zh_CN-baker");
+        assert!(!personas("zh").is_empty() && !personas("en-US").is_empty());
+        assert_eq!(personas("zh_CN")[0].voice, "kokoro-jm_kumo");
+        // Without Kokoro, the Baker personas at the end cast a Chinese script.
+        assert!(personas("zh").iter().any(|p| p.voice == "zh_CN-baker"));
         for (language, list) in &table {
             for (i, a) in list.iter().enumerate() {
                 for b in &list[i + 1..] {

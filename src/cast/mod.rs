@@ -218,7 +218,6 @@ const VARIANTS: &[(f32, f32, f32)] = &[
 pub fn resolve(
     speakers: &[String],
     language: &str,
-    latin_share: f64,
     assignments: &[Assignment],
     candidates: &[Candidate],
 ) -> Result<Cast, CastError> {
@@ -267,7 +266,7 @@ pub fn resolve(
     }
     // Personas of the default cast go first, each to one speaker.
     let installed = |id: &str| candidates.iter().any(|c| c.id == id && c.installed);
-    let mut personas_left: Vec<&defaults::Persona> = defaults::personas(language, latin_share)
+    let mut personas_left: Vec<&defaults::Persona> = defaults::personas(language)
         .iter()
         .filter(|p| installed(&p.voice))
         .collect();
@@ -477,7 +476,7 @@ mod tests {
             candidate("b", "en_GB", 1, true),
             candidate("z", "zh_CN", 1, true),
         ];
-        let cast = resolve(&names(&["Host", "Guest"]), "en", 1.0, &[], &candidates).unwrap();
+        let cast = resolve(&names(&["Host", "Guest"]), "en", &[], &candidates).unwrap();
         assert_ne!(cast.entries["Host"].voice, cast.entries["Guest"].voice);
         assert!(cast.warnings.is_empty());
     }
@@ -486,7 +485,7 @@ mod tests {
     fn one_single_speaker_voice_is_varied_with_a_warning() {
         let candidates = [candidate("joe", "en_US", 1, true)];
         let speakers = names(&["Narrator", "Host", "Guest"]);
-        let cast = resolve(&speakers, "en", 1.0, &[], &candidates).unwrap();
+        let cast = resolve(&speakers, "en", &[], &candidates).unwrap();
         let settings: Vec<_> = speakers
             .iter()
             .map(|s| {
@@ -504,7 +503,7 @@ mod tests {
     #[test]
     fn multi_speaker_models_share_by_speaker_id() {
         let candidates = [candidate("many", "en_US", 4, true)];
-        let cast = resolve(&names(&["A", "B"]), "en", 1.0, &[], &candidates).unwrap();
+        let cast = resolve(&names(&["A", "B"]), "en", &[], &candidates).unwrap();
         assert_eq!(cast.entries["B"].settings.speaker_id, Some(1));
     }
 
@@ -517,14 +516,13 @@ mod tests {
         ];
         let speakers = names(&["Host", "Guest"]);
         let pick = parse_cast_arg("Host=b:speed=1.2").unwrap();
-        let cast = resolve(&speakers, "en", 1.0, &[pick], &candidates).unwrap();
+        let cast = resolve(&speakers, "en", &[pick], &candidates).unwrap();
         assert_eq!(cast.entries["Host"].voice, "b");
         assert_eq!(cast.entries["Guest"].voice, "a");
 
         let err = resolve(
             &speakers,
             "en",
-            1.0,
             &[parse_cast_arg("Nobody=a").unwrap()],
             &candidates,
         )
@@ -533,7 +531,6 @@ mod tests {
         let err = resolve(
             &speakers,
             "en",
-            1.0,
             &[parse_cast_arg("Host=zzz").unwrap()],
             &candidates,
         )
@@ -542,7 +539,6 @@ mod tests {
         let err = resolve(
             &speakers,
             "en",
-            1.0,
             &[parse_cast_arg("Host=c").unwrap()],
             &candidates,
         )
@@ -556,7 +552,7 @@ mod tests {
             candidate("joe", "en_US", 1, true),
             candidate("zh_CN-huayan-medium", "zh_CN", 1, false),
         ];
-        let err = resolve(&names(&["Ilya"]), "zh", 0.2, &[], &candidates).unwrap_err();
+        let err = resolve(&names(&["Ilya"]), "zh", &[], &candidates).unwrap_err();
         assert!(
             err.to_string()
                 .contains("recast voices install zh_CN-huayan-medium"),
@@ -605,7 +601,6 @@ mod tests {
         let cast = resolve(
             &names(&["Ilya", "Host", "Narrator"]),
             "zh",
-            0.2,
             &[],
             &kokoro_candidates(),
         )
@@ -636,7 +631,6 @@ mod tests {
         let cast = resolve(
             &names(&["Ilya", "Host", "Guest"]),
             "zh",
-            0.2,
             &[female],
             &kokoro_candidates(),
         )
@@ -650,47 +644,42 @@ mod tests {
     }
 
     #[test]
-    fn without_kokoro_the_cast_is_as_before() {
+    fn without_kokoro_the_baker_personas_cast_chinese() {
         let cast = resolve(
             &names(&["A", "B"]),
             "zh",
-            0.2,
             &[],
             &[candidate("zh_CN-baker", "zh", 1, true)],
         )
         .unwrap();
-        assert_eq!(cast.voice_of("A").unwrap().voice, "zh_CN-baker");
-        assert_eq!(cast.voice_of("B").unwrap().voice, "zh_CN-baker");
-        assert_eq!(cast.warnings.len(), 1);
+        let (a, b) = (cast.voice_of("A").unwrap(), cast.voice_of("B").unwrap());
+        assert_eq!((a.voice.as_str(), a.settings.pitch), ("zh_CN-baker", None));
+        assert_eq!((b.voice.as_str(), b.settings.pitch), ("zh_CN-baker", Some(-4.0)));
+        assert!(cast.warnings.is_empty(), "{:?}", cast.warnings);
     }
 
     #[test]
-    fn chinese_with_little_english_is_read_by_baker_unless_a_man_is_asked_for() {
-        let male = Assignment {
+    fn every_chinese_script_is_kokoro_s_with_men_and_women() {
+        let female = Assignment {
             origin: "test".into(),
             speaker: "Guest".into(),
             entry: CastEntry {
-                gender: Some(Gender::Male),
+                gender: Some(Gender::Female),
                 ..Default::default()
             },
         };
         let speakers = names(&["Host", "Guest", "Narrator"]);
-        let cast = resolve(&speakers, "zh", 0.01, &[male], &kokoro_candidates()).unwrap();
-        let host = cast.voice_of("Host").unwrap();
+        let cast = resolve(&speakers, "zh", &[female], &kokoro_candidates()).unwrap();
+        assert_eq!(cast.voice_of("Host").unwrap().voice, "kokoro-jm_kumo");
+        assert_eq!(cast.voice_of("Guest").unwrap().voice, "kokoro-jf_gongitsune");
         let narrator = cast.voice_of("Narrator").unwrap();
         assert_eq!(
-            (host.voice.as_str(), host.settings.pitch),
-            ("zh_CN-baker", None)
+            (narrator.voice.as_str(), narrator.settings.blend.as_deref()),
+            ("kokoro-jm_kumo", Some("jf_gongitsune*0.25"))
         );
-        assert_eq!(cast.voice_of("Guest").unwrap().voice, "kokoro-jm_kumo");
-        assert_eq!(
-            (narrator.voice.as_str(), narrator.settings.pitch),
-            ("zh_CN-baker", Some(-4.0)),
-            "the next Baker persona"
-        );
-        assert_eq!(narrator.settings.formant, Some(-2.0));
-        // With English in it, the same script is Kokoro's.
-        let cast = resolve(&speakers, "zh", 0.1, &[], &kokoro_candidates()).unwrap();
-        assert_eq!(cast.voice_of("Host").unwrap().voice, "kokoro-jm_kumo");
+        // One engine per episode: no Baker persona while Kokoro's last.
+        for speaker in &speakers {
+            assert!(cast.voice_of(speaker).unwrap().voice.starts_with("kokoro-"));
+        }
     }
 }

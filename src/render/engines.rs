@@ -70,7 +70,6 @@ pub(crate) fn cast_speakers(
     Ok(cast::resolve(
         speakers,
         &script.language,
-        script.latin_share(),
         &assignments,
         &candidates(catalog, installed),
     )?)
