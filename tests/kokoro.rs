@@ -116,6 +116,7 @@ fn the_opened_model_speaks_as_the_model_does() {
     let bytes = std::fs::read(&voice.model).unwrap();
     let (prosody, decoder) = opened::split(&bytes).unwrap();
     let difference = opened::reproduces(&voice.model, &prosody, &decoder).unwrap();
+    eprintln!("the parts differ from the model by {difference:e} of its peak");
     assert!(
         difference <= opened::TOLERANCE,
         "the parts differ from the model by {difference:e} of its peak"
@@ -128,6 +129,7 @@ fn the_opened_model_speaks_as_the_model_does() {
     graph.node[at].op_type = "Cos".into();
     let broken = broken.write_to_bytes().unwrap();
     let worse = opened::reproduces(&voice.model, &prosody, &broken).unwrap();
+    eprintln!("with one node changed: {worse:e}");
     assert!(
         worse > 100.0 * opened::TOLERANCE,
         "a changed decoder: {worse:e}"

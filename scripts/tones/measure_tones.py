@@ -72,7 +72,7 @@ T3_LOW_END = -1.5  # or the contour falls to at least this low
 T4_MIN_FALL = 2.0  # start - end
 T4_MAX_TAIL = 0.3  # end - value at 2/3 of the syllable; slightly positive: fit wobble
 
-# What the T2 summary counts (the issue tracks "second tones rising in >= 70%").
+# What the T2 summary counts: a second tone that clearly rises (or clearly falls, its opposite).
 T2_REPORT_CHANGE = 2.0  # "rising": end > lowest point + this; "falling": end < highest - this
 
 TONE_NAMES = {1: "T1 level", 2: "T2 rising", 3: "T3 low/dip", 4: "T4 falling"}

@@ -248,7 +248,14 @@ fn tone_change(
             }
         }
     }
-    smooth(&mut delta, &st, f0);
+    // Frames of no Mandarin syllable (English words) keep the model's pitch exactly.
+    let mut fixed = vec![true; f0.len()];
+    for s in syllables {
+        for i in frames_of(s, bounds, f0.len()) {
+            fixed[i] = false;
+        }
+    }
+    smooth(&mut delta, &st, f0, &fixed);
     delta
 }
 
@@ -269,8 +276,9 @@ fn fit_line(points: &[(f32, f32)]) -> (f32, f32) {
 
 /// Smooths the change within each voiced run (a moving average, then a limit on how fast
 /// it may move from frame to frame), so syllables and the unshaped frames beside them
-/// (English, a syllable without voice) join without steps the model did not make.
-fn smooth(delta: &mut [f32], st: &[f32], f0: &[f32]) {
+/// (`fixed`: English words, whose change stays 0) join without steps the model did not
+/// make.
+fn smooth(delta: &mut [f32], st: &[f32], f0: &[f32], fixed: &[bool]) {
     let voiced = |i: usize| f0[i] > VOICED_HZ;
     let mut start = 0;
     while start < f0.len() {
@@ -288,27 +296,50 @@ fn smooth(delta: &mut [f32], st: &[f32], f0: &[f32]) {
         let half = SMOOTH_FRAMES / 2;
         for (i, d) in run.iter_mut().enumerate() {
             let window = &original[i.saturating_sub(half)..(i + half + 1).min(original.len())];
-            *d = window.iter().sum::<f32>() / window.len() as f32;
+            *d = if fixed[start + i] {
+                0.0
+            } else {
+                window.iter().sum::<f32>() / window.len() as f32
+            };
         }
         // Slew limit forward and backward, so the change moves by at most MAX_ADDED_STEP_ST a
         // frame. A run's edges border unvoiced frames, where there is no pitch to join.
+        let held = &fixed[start..end];
         let mut previous = run[0];
-        for d in run.iter_mut() {
-            *d = d.clamp(previous - MAX_ADDED_STEP_ST, previous + MAX_ADDED_STEP_ST);
+        for (d, &held) in run.iter_mut().zip(held) {
+            if !held {
+                *d = d.clamp(previous - MAX_ADDED_STEP_ST, previous + MAX_ADDED_STEP_ST);
+            }
             previous = *d;
         }
         let mut next = run[run.len() - 1];
-        for d in run.iter_mut().rev() {
-            *d = d.clamp(next - MAX_ADDED_STEP_ST, next + MAX_ADDED_STEP_ST);
+        for (d, &held) in run.iter_mut().zip(held).rev() {
+            if !held {
+                *d = d.clamp(next - MAX_ADDED_STEP_ST, next + MAX_ADDED_STEP_ST);
+            }
             next = *d;
         }
-        // Where the model itself jumped, the change never adds to the jump.
-        for i in start + 1..end {
+        // Where the model itself jumped, the change never adds to the jump: the later frame
+        // gives way, or, if it must keep the model's pitch, the earlier ones do.
+        let excess = |delta: &[f32], i: usize| {
             let model_step = st[i] - st[i - 1];
             let step = model_step + delta[i] - delta[i - 1];
             let allowed = model_step.abs().max(MAX_STEP_ST);
-            if step.abs() > allowed {
-                delta[i] = delta[i - 1] + step.signum() * allowed - model_step;
+            (step.abs() > allowed).then(|| step.signum() * allowed - model_step)
+        };
+        for i in start + 1..end {
+            let Some(wanted) = excess(delta, i) else {
+                continue;
+            };
+            if !fixed[i] {
+                delta[i] = delta[i - 1] + wanted;
+                continue;
+            }
+            let mut j = i;
+            while j > start && !fixed[j - 1] {
+                let Some(wanted) = excess(delta, j) else { break };
+                delta[j - 1] = delta[j] - wanted;
+                j -= 1;
             }
         }
         start = end;
@@ -449,6 +480,23 @@ mod tests {
             1.0,
             1.0,
         );
+        assert_eq!(new_jumps(&before, &f0, 2.0), 0.0);
+    }
+
+    #[test]
+    fn frames_of_no_syllable_keep_the_model_s_pitch() {
+        // Syllables 0 and 2 are Mandarin; syllable 1's frames are an English word's.
+        let (mut f0, bounds) = flat(120.0, 3);
+        // One voiced run across all three, so the change would spill over.
+        for hz in f0.iter_mut() {
+            *hz = 120.0;
+        }
+        let before = f0.clone();
+        let mut tones = syllables(&[4, 1, 2], false);
+        tones.remove(1);
+        shape(&mut f0, &bounds, &tones, 1.0, 1.0);
+        assert_eq!(&f0[20..40], &before[20..40], "the English word's pitch");
+        assert_ne!(&f0[..20], &before[..20]);
         assert_eq!(new_jumps(&before, &f0, 2.0), 0.0);
     }
 

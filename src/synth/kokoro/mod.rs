@@ -33,7 +33,7 @@ pub const SAMPLE_RATE: u32 = 24_000;
 
 /// Version of this engine's text-to-audio path, front end included (bump when its output
 /// changes: cached sentences made the old way are then redone).
-pub const VERSION: &str = "kokoro-3";
+pub const VERSION: &str = "kokoro-4";
 
 /// How strongly Mandarin syllables take their tones' contours when a voice does not say
 /// (`tones`, 0 to 1). Measured on four Chinese fixtures (README, "Voices for Chinese"):
