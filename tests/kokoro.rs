@@ -265,4 +265,3 @@ fn tone_shaping_makes_no_new_pitch_jumps_on_a_transcript() {
     );
     assert_eq!(worst, 0.0);
 }
-

@@ -1177,12 +1177,19 @@ fn interrupted_renders_lose_nothing(signal: Signal, moments: &[Moment]) {
             );
             leftovers += 1;
         }
-        // Cache entries are whole or absent.
+        // Cache entries are whole or absent: the samples, then the syllable timings (JSON).
         for entry in cache_entries(data.path()) {
             let bytes = std::fs::read(&entry).unwrap();
-            assert_eq!(&bytes[..4], b"RCS1");
+            assert_eq!(&bytes[..4], b"RCS2");
             let count = u64::from_le_bytes(bytes[8..16].try_into().unwrap());
-            assert_eq!(bytes.len() as u64, 16 + 4 * count, "{}", entry.display());
+            let samples_end = (16 + 4 * count) as usize;
+            assert!(bytes.len() >= samples_end, "{}", entry.display());
+            if bytes.len() > samples_end {
+                let timings: Vec<recast::synth::SpokenSyllable> =
+                    serde_json::from_slice(&bytes[samples_end..])
+                        .unwrap_or_else(|e| panic!("{}: {e}", entry.display()));
+                assert!(!timings.is_empty());
+            }
         }
     }
     eprintln!("{signal:?}: {leftovers} temporary files left in the output folder by the kills");

@@ -47,17 +47,21 @@ fn check(voice: &str) {
         let mut last = sentence.start - 0.05;
         for s in &sentence.syllables {
             assert!((1..=5).contains(&s.tone), "{s:?}");
-            assert!(s.start >= last - 1e-6 && s.end > s.start, "{voice}: {s:?} after {last}");
-            assert!(s.end <= sentence.end + 0.05, "{voice}: {s:?} ends after {}", sentence.end);
+            assert!(
+                s.start >= last - 1e-6 && s.end > s.start,
+                "{voice}: {s:?} after {last}"
+            );
+            assert!(
+                s.end <= sentence.end + 0.05,
+                "{voice}: {s:?} ends after {}",
+                sentence.end
+            );
             last = s.end;
         }
     }
     assert!(sentences >= 15, "{sentences} sentences");
     // 不敢 is spoken bu4 gan3, 一整夜 yi4 zheng3 ye4 (sandhi of 一), as a reader says them.
-    let syllables: Vec<_> = timed
-        .cues()
-        .flat_map(|(_, s)| s.syllables.iter())
-        .collect();
+    let syllables: Vec<_> = timed.cues().flat_map(|(_, s)| s.syllables.iter()).collect();
     let yi = syllables
         .windows(2)
         .find(|w| w[0].text == "一" && w[1].text == "整")

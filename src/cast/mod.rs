@@ -654,7 +654,10 @@ mod tests {
         .unwrap();
         let (a, b) = (cast.voice_of("A").unwrap(), cast.voice_of("B").unwrap());
         assert_eq!((a.voice.as_str(), a.settings.pitch), ("zh_CN-baker", None));
-        assert_eq!((b.voice.as_str(), b.settings.pitch), ("zh_CN-baker", Some(-4.0)));
+        assert_eq!(
+            (b.voice.as_str(), b.settings.pitch),
+            ("zh_CN-baker", Some(-4.0))
+        );
         assert!(cast.warnings.is_empty(), "{:?}", cast.warnings);
     }
 
@@ -671,7 +674,10 @@ mod tests {
         let speakers = names(&["Host", "Guest", "Narrator"]);
         let cast = resolve(&speakers, "zh", &[female], &kokoro_candidates()).unwrap();
         assert_eq!(cast.voice_of("Host").unwrap().voice, "kokoro-jm_kumo");
-        assert_eq!(cast.voice_of("Guest").unwrap().voice, "kokoro-jf_gongitsune");
+        assert_eq!(
+            cast.voice_of("Guest").unwrap().voice,
+            "kokoro-jf_gongitsune"
+        );
         let narrator = cast.voice_of("Narrator").unwrap();
         assert_eq!(
             (narrator.voice.as_str(), narrator.settings.blend.as_deref()),

@@ -337,7 +337,9 @@ fn smooth(delta: &mut [f32], st: &[f32], f0: &[f32], fixed: &[bool]) {
             }
             let mut j = i;
             while j > start && !fixed[j - 1] {
-                let Some(wanted) = excess(delta, j) else { break };
+                let Some(wanted) = excess(delta, j) else {
+                    break;
+                };
                 delta[j - 1] = delta[j] - wanted;
                 j -= 1;
             }

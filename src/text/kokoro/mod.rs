@@ -422,7 +422,11 @@ pub fn explain(text: &str, lexicon: &Lexicon, options: &KokoroOptions) -> String
         .map(|s| format!("{} {}→{}", s.text, s.reading, s.tone))
         .collect();
     if !sandhi.is_empty() {
-        let _ = writeln!(out, "tones:      {} (spoken, given as pitch)", sandhi.join("; "));
+        let _ = writeln!(
+            out,
+            "tones:      {} (spoken, given as pitch)",
+            sandhi.join("; ")
+        );
     }
     if !reading.skipped.is_empty() {
         let _ = writeln!(out, "skipped:    {}", reading.skipped.join(" "));
