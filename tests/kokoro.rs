@@ -12,12 +12,9 @@ use recast::text::zh::LazyLexicon;
 use recast::voices::{self, Catalog};
 
 fn engine(id: &str) -> Box<dyn Engine> {
-    let data = common::real_data_dir();
-    synth::init_runtime(&data).unwrap_or_else(|e| panic!("{e}\nrun scripts/setup"));
-    let voice = voices::locate(&Catalog::builtin(), &data, id)
-        .unwrap_or_else(|e| panic!("{e}\nrun scripts/setup"));
+    let voice = installed(id);
     synth::engine_for(&voice.entry)
-        .load(&voice, 2, &LazyLexicon::new(&data, None))
+        .load(&voice, 2, &LazyLexicon::new(&common::real_data_dir(), None))
         .unwrap()
 }
 
@@ -173,10 +170,7 @@ fn every_han_character_is_a_timed_syllable() {
     let mut kumo = engine("kokoro-jm_kumo");
     let text = "你好，我们用 PyTorch 训练了一个很大的模型，对不对？";
     let audio = kumo.synthesize(text, &VoiceSettings::default()).unwrap();
-    let han: String = text
-        .chars()
-        .filter(|c| ('\u{4e00}'..='\u{9fff}').contains(c))
-        .collect();
+    let han: String = text.chars().filter(|&c| recast::text::is_han(c)).collect();
     let spoken: String = audio.syllables.iter().map(|s| s.text.as_str()).collect();
     assert_eq!(spoken, han);
     let length = audio.samples.len() as f64 / f64::from(audio.sample_rate);

@@ -7,10 +7,6 @@ mod common;
 use common::{fixture, real_data_dir, recast};
 use recast::output::TimedScript;
 
-fn is_han(c: char) -> bool {
-    ('\u{4e00}'..='\u{9fff}').contains(&c)
-}
-
 /// Renders `zh-no-english.md` with `voice` for everyone and returns the timed script and
 /// the VTT.
 fn render(voice: &str) -> (TimedScript, String) {
@@ -37,7 +33,11 @@ fn check(voice: &str) {
     let (timed, vtt) = render(voice);
     let mut sentences = 0;
     for (_, sentence) in timed.cues() {
-        let han: String = sentence.text.chars().filter(|&c| is_han(c)).collect();
+        let han: String = sentence
+            .text
+            .chars()
+            .filter(|&c| recast::text::is_han(c))
+            .collect();
         if han.is_empty() {
             continue;
         }

@@ -822,7 +822,8 @@ fn vtt_cue_text(sentence: &TimedSentence) -> String {
     out.replace("-->", "->")
 }
 
-fn round_ms(seconds: f64) -> f64 {
+/// Seconds rounded to the millisecond, as the sidecars write them.
+pub(crate) fn round_ms(seconds: f64) -> f64 {
     (seconds * 1000.0).round() / 1000.0
 }
 

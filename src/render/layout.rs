@@ -5,7 +5,7 @@
 use super::RenderError;
 use super::config::RenderConfig;
 use super::summary::describe_entry;
-use super::synthesis::{Workload, cached};
+use super::synthesis::{Workload, cached_timed};
 use crate::mix::{self, Join, Mastered, MixError, Mixer, RawFile};
 use crate::output::{
     self, ChapterMark, OutputError, TimedChapter, TimedScript, TimedSentence, TimedTurn,
@@ -75,7 +75,7 @@ pub(crate) fn lay_out(
                 turns: Vec::new(),
             });
         }
-        let speech = cached(cache, key, config.rate)?;
+        let (speech, syllables) = cached_timed(cache, key, config.rate)?;
         let gain = gains.get(item.speaker).copied().unwrap_or(1.0);
         let (start, end) = mixer.push(&speech, item.join, gain)?;
         // Timing covers the speech itself, not the silent trim margins around it.
@@ -86,12 +86,11 @@ pub(crate) fn lay_out(
             text: item.text.clone(),
             start: seconds(start + margin),
             end: seconds(end - margin),
-            syllables: cache
-                .syllables(key, config.rate)
+            syllables: syllables
                 .into_iter()
                 .map(|s| crate::synth::SpokenSyllable {
-                    start: round_ms(placed + s.start),
-                    end: round_ms(placed + s.end),
+                    start: output::round_ms(placed + s.start),
+                    end: output::round_ms(placed + s.end),
                     ..s
                 })
                 .collect(),
@@ -136,10 +135,6 @@ pub(crate) fn lay_out(
         integrated_lufs: assembled.integrated_lufs,
         timed,
     })
-}
-
-fn round_ms(seconds: f64) -> f64 {
-    (seconds * 1000.0).round() / 1000.0
 }
 
 /// Masters the laid-out track into a WAV beside the output (again if the targets were

@@ -17,12 +17,23 @@ use std::time::Instant;
 
 /// A sentence this render made sure is in the cache.
 pub(crate) fn cached(cache: &Cache, key: &str, rate: u32) -> Result<Vec<f32>, RenderError> {
-    cache.get(key, rate).ok_or_else(|| {
-        RenderError::Config(format!(
-            "a synthesised sentence vanished from the cache folder {} during the render; is another process pruning it? Render again",
-            cache.dir().display()
-        ))
-    })
+    cache.get(key, rate).ok_or_else(|| vanished(cache))
+}
+
+/// [`cached`], with where the sentence's syllables are, from the same read.
+pub(crate) fn cached_timed(
+    cache: &Cache,
+    key: &str,
+    rate: u32,
+) -> Result<(Vec<f32>, Vec<crate::synth::SpokenSyllable>), RenderError> {
+    cache.get_timed(key, rate).ok_or_else(|| vanished(cache))
+}
+
+fn vanished(cache: &Cache) -> RenderError {
+    RenderError::Config(format!(
+        "a synthesised sentence vanished from the cache folder {} during the render; is another process pruning it? Render again",
+        cache.dir().display()
+    ))
 }
 
 /// The sentences of a render with what it takes to voice them.

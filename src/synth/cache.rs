@@ -153,14 +153,20 @@ impl Cache {
         self.lookup(key, rate).ok().flatten()
     }
 
-    /// Where the syllables of the sentence under `key` are (seconds from its first sample):
-    /// empty if the entry is missing or its engine does not know.
-    pub fn syllables(&self, key: &str, rate: u32) -> Vec<crate::synth::SpokenSyllable> {
-        File::open(self.path(key))
+    /// [`Cache::get`], with where the sentence's syllables are (seconds from its first
+    /// sample; empty if its engine does not know), from one read of the entry.
+    pub fn get_timed(
+        &self,
+        key: &str,
+        rate: u32,
+    ) -> Option<(Vec<f32>, Vec<crate::synth::SpokenSyllable>)> {
+        let (samples, timings) = File::open(self.path(key))
             .ok()
-            .and_then(|f| read_entry(BufReader::new(f), rate).ok())
-            .and_then(|(_, timings)| serde_json::from_slice(&timings).ok())
-            .unwrap_or_default()
+            .and_then(|f| read_entry(BufReader::new(f), rate).ok())?;
+        Some((
+            samples,
+            serde_json::from_slice(&timings).unwrap_or_default(),
+        ))
     }
 
     /// Stores `samples` and where their syllables are under `key`, atomically.
@@ -369,7 +375,7 @@ mod tests {
         }];
         cache.put(&key, 24000, &[0.5, -0.25], &timings).unwrap();
         assert_eq!(cache.get(&key, 24000).unwrap(), vec![0.5, -0.25]);
-        assert_eq!(cache.syllables(&key, 24000), timings);
+        assert_eq!(cache.get_timed(&key, 24000).unwrap().1, timings);
         // An entry written before timings existed reads as samples without them.
         let old = cache.path(&key);
         let mut bytes = OLD_MAGIC.to_vec();
@@ -378,7 +384,7 @@ mod tests {
         bytes.extend_from_slice(&0.75f32.to_le_bytes());
         std::fs::write(&old, bytes).unwrap();
         assert_eq!(cache.get(&key, 24000).unwrap(), vec![0.75]);
-        assert!(cache.syllables(&key, 24000).is_empty());
+        assert!(cache.get_timed(&key, 24000).unwrap().1.is_empty());
     }
 
     /// A reader that fails as a file without read permission does.

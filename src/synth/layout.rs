@@ -186,11 +186,17 @@ fn axis_tensor() -> TensorProto {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use onnx_protobuf::{AttributeProto, GraphProto, OperatorSetIdProto, ValueInfoProto};
 
-    fn node(name: &str, op: &str, inputs: &[&str], outputs: &[&str]) -> NodeProto {
+    /// A node for graphs built in tests (also the Kokoro cut's).
+    pub(in crate::synth) fn node(
+        name: &str,
+        op: &str,
+        inputs: &[&str],
+        outputs: &[&str],
+    ) -> NodeProto {
         let mut n = NodeProto::new();
         n.name = name.into();
         n.op_type = op.into();

@@ -23,9 +23,6 @@ use crate::synth::{
     Audio, Engine, ModelSession, SpokenSyllable, SynthError, open_session, pitch_factor,
 };
 use contour::ToneSyllable;
-use ort::session::SessionInputValue;
-use ort::value::Tensor;
-use std::borrow::Cow;
 use std::path::Path;
 
 /// Output sample rate of the model.
@@ -362,34 +359,22 @@ impl KokoroEngine {
         let mut samples = Vec::new();
         let mut syllables = Vec::new();
         for piece in &phonemes.pieces {
-            let ids = self.vocab.ids(&piece.symbols);
-            if ids.is_empty() {
+            let Some(inputs) = self.piece_inputs(piece, &blend, speed).map_err(fail)? else {
                 continue;
-            }
-            let style = self.packs.style(&blend, ids.len()).map_err(fail)?;
-            let mut tokens = Vec::with_capacity(ids.len() + 2);
-            tokens.push(0i64);
-            tokens.extend_from_slice(&ids);
-            tokens.push(0);
+            };
             if !samples.is_empty() {
                 samples.extend_from_slice(&pause);
             }
             let offset = samples.len();
             let spoken = match &mut self.model {
-                Model::Whole(session) => run_whole(session, tokens, style, speed),
+                Model::Whole(session) => run_whole(session, inputs),
                 Model::Opened {
                     prosody,
                     decoder,
                     passed,
                 } => {
-                    let starts = self.vocab.token_starts(&piece.symbols);
-                    let shaping = Shaping {
-                        syllables: &piece.syllables,
-                        token_starts: &starts,
-                        tones,
-                        pitch,
-                    };
-                    run_opened(prosody, decoder, passed, tokens, style, speed, &shaping)
+                    let shaping = Shaping::new(piece, &self.vocab, tones, pitch);
+                    run_opened(prosody, decoder, passed, inputs, &shaping)
                 }
             }
             .map_err(fail)?;
@@ -418,6 +403,26 @@ pub struct PitchCurves {
 }
 
 impl KokoroEngine {
+    /// The model's inputs for one piece (its ids between pads, the style for its length),
+    /// or `None` for a piece with no symbol the model knows.
+    fn piece_inputs(
+        &self,
+        piece: &KokoroPiece,
+        blend: &Blend,
+        speed: f32,
+    ) -> Result<Option<opened::Inputs>, String> {
+        let ids = self.vocab.ids(&piece.symbols);
+        if ids.is_empty() {
+            return Ok(None);
+        }
+        let style = self.packs.style(blend, ids.len())?;
+        let tokens: Vec<i64> = std::iter::once(0)
+            .chain(ids)
+            .chain(std::iter::once(0))
+            .collect();
+        opened::inputs(tokens, style, speed).map(Some)
+    }
+
     /// The F0 the model predicts for each piece of `text` and the F0 it is then given
     /// (Hz, two values per 25 ms frame), without speaking: for measuring what the tone
     /// shaping changes. Empty for a model that cannot be opened.
@@ -434,41 +439,20 @@ impl KokoroEngine {
             reason,
         };
         let blend = self.blend(settings).map_err(fail)?;
-        let Model::Opened { prosody, .. } = &mut self.model else {
-            return Ok(Vec::new());
-        };
         let speed = settings.speed.unwrap_or(1.0).clamp(0.25, 4.0);
+        let tones = settings.tones.unwrap_or(DEFAULT_TONES);
         let mut curves = Vec::new();
         for piece in &phonemes.pieces {
-            let ids = self.vocab.ids(&piece.symbols);
-            if ids.is_empty() {
+            let Some(inputs) = self.piece_inputs(piece, &blend, speed).map_err(fail)? else {
                 continue;
-            }
-            let style = self.packs.style(&blend, ids.len()).map_err(fail)?;
-            let tokens: Vec<i64> = std::iter::once(0)
-                .chain(ids)
-                .chain(std::iter::once(0))
-                .collect();
-            let inputs = ort::inputs![
-                "tokens" => Tensor::from_array(([1usize, tokens.len()], tokens)).map_err(|e| fail(e.to_string()))?,
-                "style" => Tensor::from_array(([1usize, styles::WIDTH], style)).map_err(|e| fail(e.to_string()))?,
-                "speed" => Tensor::from_array(([1usize], vec![speed])).map_err(|e| fail(e.to_string()))?,
-            ];
+            };
+            let Model::Opened { prosody, .. } = &mut self.model else {
+                return Ok(Vec::new());
+            };
             let predicted = prosody.run(inputs).map_err(|e| fail(e.to_string()))?;
-            let read = |name: &str| -> Result<Vec<f32>, SynthError> {
-                let (_, data) = predicted[name]
-                    .try_extract_tensor::<f32>()
-                    .map_err(|e| fail(e.to_string()))?;
-                Ok(data.to_vec())
-            };
-            let (durations, before) = (read(opened::DURATIONS)?, read(opened::F0)?);
-            let starts = self.vocab.token_starts(&piece.symbols);
-            let shaping = Shaping {
-                syllables: &piece.syllables,
-                token_starts: &starts,
-                tones: settings.tones.unwrap_or(DEFAULT_TONES),
-                pitch: pitch_factor(settings),
-            };
+            let durations = opened::output(&predicted, opened::DURATIONS).map_err(fail)?;
+            let before = opened::output(&predicted, opened::F0).map_err(fail)?;
+            let shaping = Shaping::new(piece, &self.vocab, tones, pitch_factor(settings));
             let (after, _) = shape_prediction(&durations, before.clone(), &shaping);
             curves.push(PitchCurves { before, after });
         }
@@ -482,12 +466,7 @@ fn open_model(voice: &str, model: &Path, threads: usize) -> Result<Model, SynthE
         let parts = open_session(voice, &files.prosody, threads)
             .and_then(|p| Ok((p, open_session(voice, &files.decoder, threads)?)));
         if let Ok((prosody, decoder)) = parts {
-            let passed = decoder
-                .inputs()
-                .iter()
-                .map(|i| i.name().to_string())
-                .filter(|n| n != opened::F0)
-                .collect();
+            let passed = opened::passed_inputs(&decoder);
             return Ok(Model::Opened {
                 prosody,
                 decoder,
@@ -502,9 +481,20 @@ fn open_model(voice: &str, model: &Path, threads: usize) -> Result<Model, SynthE
 struct Shaping<'a> {
     syllables: &'a [PieceSyllable],
     /// Where each symbol's token starts among the piece's ids (see [`Vocab::token_starts`]).
-    token_starts: &'a [usize],
+    token_starts: Vec<usize>,
     tones: f32,
     pitch: f32,
+}
+
+impl<'a> Shaping<'a> {
+    fn new(piece: &'a KokoroPiece, vocab: &Vocab, tones: f32, pitch: f32) -> Self {
+        Self {
+            syllables: &piece.syllables,
+            token_starts: vocab.token_starts(&piece.symbols),
+            tones,
+            pitch,
+        }
+    }
 }
 
 /// A piece spoken: its audio and where its syllables are in it (seconds).
@@ -513,28 +503,11 @@ struct Spoken {
     syllables: Vec<SpokenSyllable>,
 }
 
-fn tensor_error(e: ort::Error) -> String {
-    e.to_string()
-}
-
-/// One call of the whole model: token ids (with their pads), a style vector, a speed.
-fn run_whole(
-    session: &mut ModelSession,
-    tokens: Vec<i64>,
-    style: Vec<f32>,
-    speed: f32,
-) -> Result<Spoken, String> {
-    let inputs = ort::inputs![
-        "tokens" => Tensor::from_array(([1usize, tokens.len()], tokens)).map_err(tensor_error)?,
-        "style" => Tensor::from_array(([1usize, styles::WIDTH], style)).map_err(tensor_error)?,
-        "speed" => Tensor::from_array(([1usize], vec![speed])).map_err(tensor_error)?,
-    ];
-    let outputs = session.run(inputs).map_err(tensor_error)?;
-    let (_, audio) = outputs[0]
-        .try_extract_tensor::<f32>()
-        .map_err(|e| format!("the model's audio output: {e}"))?;
+/// One call of the whole model.
+fn run_whole(session: &mut ModelSession, inputs: opened::Inputs) -> Result<Spoken, String> {
+    let outputs = session.run(inputs).map_err(|e| e.to_string())?;
     Ok(Spoken {
-        audio: audio.to_vec(),
+        audio: opened::audio(&outputs)?,
         syllables: Vec::new(),
     })
 }
@@ -544,45 +517,15 @@ fn run_opened(
     prosody: &mut ModelSession,
     decoder: &mut ModelSession,
     passed: &[String],
-    tokens: Vec<i64>,
-    style: Vec<f32>,
-    speed: f32,
+    inputs: opened::Inputs,
     shaping: &Shaping,
 ) -> Result<Spoken, String> {
-    let inputs = ort::inputs![
-        "tokens" => Tensor::from_array(([1usize, tokens.len()], tokens)).map_err(tensor_error)?,
-        "style" => Tensor::from_array(([1usize, styles::WIDTH], style)).map_err(tensor_error)?,
-        "speed" => Tensor::from_array(([1usize], vec![speed])).map_err(tensor_error)?,
-    ];
-    let mut predicted = prosody.run(inputs).map_err(tensor_error)?;
-    let read = |name: &str| -> Result<Vec<f32>, String> {
-        let value = predicted
-            .get(name)
-            .ok_or_else(|| format!("the prosody part gave no {name}"))?;
-        let (_, data) = value
-            .try_extract_tensor::<f32>()
-            .map_err(|e| format!("the prosody part's {name}: {e}"))?;
-        Ok(data.to_vec())
-    };
-    let durations = read(opened::DURATIONS)?;
-    let (f0, syllables) = shape_prediction(&durations, read(opened::F0)?, shaping);
-
-    let mut inputs: Vec<(Cow<str>, SessionInputValue)> = Vec::with_capacity(passed.len() + 1);
-    for name in passed {
-        let value = predicted
-            .remove(name)
-            .ok_or_else(|| format!("the prosody part gave no {name}"))?;
-        inputs.push((Cow::Owned(name.clone()), value.into()));
-    }
-    let f0_len = f0.len();
-    let f0 = Tensor::from_array(([1usize, f0_len], f0)).map_err(tensor_error)?;
-    inputs.push((Cow::Borrowed(opened::F0), f0.into()));
-    let outputs = decoder.run(inputs).map_err(tensor_error)?;
-    let (_, audio) = outputs[0]
-        .try_extract_tensor::<f32>()
-        .map_err(|e| format!("the model's audio output: {e}"))?;
+    let predicted = prosody.run(inputs).map_err(|e| e.to_string())?;
+    let durations = opened::output(&predicted, opened::DURATIONS)?;
+    let f0 = opened::output(&predicted, opened::F0)?;
+    let (f0, syllables) = shape_prediction(&durations, f0, shaping);
     Ok(Spoken {
-        audio: audio.to_vec(),
+        audio: opened::decode(decoder, passed, predicted, f0)?,
         syllables,
     })
 }

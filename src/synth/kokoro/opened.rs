@@ -10,6 +10,9 @@
 //! kept beside it; the engine checks at load that they are what it expects.
 
 use onnx_protobuf::{Message, ModelProto, NodeProto, ValueInfoProto};
+use ort::session::{Session, SessionInputValue, SessionOutputs};
+use ort::value::Tensor;
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
@@ -49,14 +52,27 @@ fn part_paths(model: &Path) -> OpenedFiles {
     }
 }
 
-/// Serialises the making of parts within the process: workers that start together cut
-/// the model once.
-static MAKING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+/// Serialises the making of parts within the process (workers that start together cut the
+/// model once), and remembers the models that could not be cut, with why.
+static MAKING: std::sync::Mutex<Vec<(PathBuf, String)>> = std::sync::Mutex::new(Vec::new());
 
 /// The parts of `model`, cut now (written aside and renamed into place) if they are not
 /// beside it yet, or are older than it.
 pub fn opened_files(model: &Path) -> Result<OpenedFiles, String> {
-    let _making = MAKING.lock().unwrap_or_else(|e| e.into_inner());
+    let mut refused = MAKING.lock().unwrap_or_else(|e| e.into_inner());
+    // A model that could not be cut is not read and checked again by every worker.
+    if let Some((_, reason)) = refused.iter().find(|(path, _)| path == model) {
+        return Err(reason.clone());
+    }
+    let made = make_parts(model);
+    if let Err(reason) = &made {
+        refused.push((model.to_path_buf(), reason.clone()));
+    }
+    made
+}
+
+/// [`opened_files`] without the bookkeeping.
+fn make_parts(model: &Path) -> Result<OpenedFiles, String> {
     let files = part_paths(model);
     let modified = |p: &Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
     let fresh = |p: &Path| match (modified(p), modified(model)) {
@@ -88,6 +104,85 @@ pub fn opened_files(model: &Path) -> Result<OpenedFiles, String> {
     Ok(files)
 }
 
+/// Inputs as the whole model and the prosody part take them: token ids with their pads, a
+/// style vector, a speed.
+pub(crate) type Inputs = Vec<(Cow<'static, str>, SessionInputValue<'static>)>;
+
+pub(crate) fn inputs(tokens: Vec<i64>, style: Vec<f32>, speed: f32) -> Result<Inputs, String> {
+    let text = |e: ort::Error| e.to_string();
+    Ok(vec![
+        (
+            "tokens".into(),
+            Tensor::from_array(([1usize, tokens.len()], tokens))
+                .map_err(text)?
+                .into(),
+        ),
+        (
+            "style".into(),
+            Tensor::from_array(([1usize, super::styles::WIDTH], style))
+                .map_err(text)?
+                .into(),
+        ),
+        (
+            "speed".into(),
+            Tensor::from_array(([1usize], vec![speed]))
+                .map_err(text)?
+                .into(),
+        ),
+    ])
+}
+
+/// The float tensor `name` of a run's outputs.
+pub(crate) fn output(outputs: &SessionOutputs, name: &str) -> Result<Vec<f32>, String> {
+    let value = outputs
+        .get(name)
+        .ok_or_else(|| format!("the model gave no {name}"))?;
+    let (_, data) = value
+        .try_extract_tensor::<f32>()
+        .map_err(|e| format!("the model's {name}: {e}"))?;
+    Ok(data.to_vec())
+}
+
+/// The decoder part run on what the prosody part `predicted`, with `f0`: its audio.
+/// `passed` names the decoder's inputs besides the F0.
+pub(crate) fn decode(
+    decoder: &mut Session,
+    passed: &[String],
+    mut predicted: SessionOutputs,
+    f0: Vec<f32>,
+) -> Result<Vec<f32>, String> {
+    let mut inputs: Vec<(Cow<str>, SessionInputValue)> = Vec::with_capacity(passed.len() + 1);
+    for name in passed {
+        let value = predicted
+            .remove(name)
+            .ok_or_else(|| format!("the prosody part gave no {name}"))?;
+        inputs.push((Cow::Owned(name.clone()), value.into()));
+    }
+    let f0_len = f0.len();
+    let f0 = Tensor::from_array(([1usize, f0_len], f0)).map_err(|e| e.to_string())?;
+    inputs.push((Cow::Borrowed(F0), f0.into()));
+    let outputs = decoder.run(inputs).map_err(|e| e.to_string())?;
+    audio(&outputs)
+}
+
+/// The audio a run of the whole model or of the decoder part gave.
+pub(crate) fn audio(outputs: &SessionOutputs) -> Result<Vec<f32>, String> {
+    let (_, samples) = outputs[0]
+        .try_extract_tensor::<f32>()
+        .map_err(|e| format!("the model's audio output: {e}"))?;
+    Ok(samples.to_vec())
+}
+
+/// The decoder's inputs besides the F0: what it reads from the prosody part.
+pub(crate) fn passed_inputs(decoder: &Session) -> Vec<String> {
+    decoder
+        .inputs()
+        .iter()
+        .map(|i| i.name().to_string())
+        .filter(|n| n != F0)
+        .collect()
+}
+
 /// How far the parts, given the model's own F0, may stray from the model's audio, as a share
 /// of its peak. The parts run the same nodes on the same inputs, so they give the same
 /// samples; only a kernel that splits a sum differently between threads could differ, by
@@ -98,9 +193,6 @@ pub const TOLERANCE: f32 = 1e-4;
 /// F0 passed through unchanged, and returns the largest difference between the two as a
 /// share of the whole model's peak.
 pub fn reproduces(model: &Path, prosody: &[u8], decoder: &[u8]) -> Result<f32, String> {
-    use ort::session::{Session, SessionInputValue};
-    use ort::value::Tensor;
-    use std::borrow::Cow;
     let text = |e: ort::Error| e.to_string();
     let builder = || -> Result<ort::session::builder::SessionBuilder, String> {
         Session::builder()
@@ -114,55 +206,23 @@ pub fn reproduces(model: &Path, prosody: &[u8], decoder: &[u8]) -> Result<f32, S
         .chain((0..30).map(|i| [43, 156, 86, 16, 102, 61, 135, 57][i % 8]))
         .chain(std::iter::once(0))
         .collect();
-    let style: Vec<f32> = (0..256)
+    let style: Vec<f32> = (0..super::styles::WIDTH)
         .map(|i| ((i * 37 % 101) as f32 / 101.0 - 0.5) * 0.4)
         .collect();
-    let inputs = || -> Result<Vec<(Cow<'static, str>, SessionInputValue<'static>)>, String> {
-        Ok(vec![
-            (
-                "tokens".into(),
-                Tensor::from_array(([1usize, tokens.len()], tokens.clone()))
-                    .map_err(text)?
-                    .into(),
-            ),
-            (
-                "style".into(),
-                Tensor::from_array(([1usize, 256], style.clone()))
-                    .map_err(text)?
-                    .into(),
-            ),
-            (
-                "speed".into(),
-                Tensor::from_array(([1usize], vec![1f32]))
-                    .map_err(text)?
-                    .into(),
-            ),
-        ])
-    };
-    let audio = |outputs: &ort::session::SessionOutputs| -> Result<Vec<f32>, String> {
-        let (_, samples) = outputs[0].try_extract_tensor::<f32>().map_err(text)?;
-        Ok(samples.to_vec())
-    };
     let mut whole = builder()?.commit_from_file(model).map_err(text)?;
-    let expected = audio(&whole.run(inputs()?).map_err(text)?)?;
+    let expected = audio(
+        &whole
+            .run(inputs(tokens.clone(), style.clone(), 1.0)?)
+            .map_err(text)?,
+    )?;
     drop(whole);
 
     let mut prosody = builder()?.commit_from_memory(prosody).map_err(text)?;
     let mut decoder = builder()?.commit_from_memory(decoder).map_err(text)?;
-    let names: Vec<String> = decoder
-        .inputs()
-        .iter()
-        .map(|i| i.name().to_string())
-        .collect();
-    let mut predicted = prosody.run(inputs()?).map_err(text)?;
-    let mut passed: Vec<(Cow<str>, SessionInputValue)> = Vec::new();
-    for name in names {
-        let value = predicted
-            .remove(&name)
-            .ok_or_else(|| format!("the prosody part does not make {name}"))?;
-        passed.push((Cow::Owned(name), value.into()));
-    }
-    let got = audio(&decoder.run(passed).map_err(text)?)?;
+    let passed = passed_inputs(&decoder);
+    let predicted = prosody.run(inputs(tokens, style, 1.0)?).map_err(text)?;
+    let f0 = output(&predicted, F0)?;
+    let got = decode(&mut decoder, &passed, predicted, f0)?;
     if got.len() != expected.len() || expected.is_empty() {
         return Err(format!(
             "its parts speak {} samples where the model speaks {}",
@@ -376,16 +436,8 @@ pub fn split(model: &[u8]) -> Result<(Vec<u8>, Vec<u8>), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::synth::layout::tests::node;
     use onnx_protobuf::{GraphProto, OperatorSetIdProto, TensorProto, TypeProto};
-
-    fn node(name: &str, op: &str, inputs: &[&str], outputs: &[&str]) -> NodeProto {
-        let mut n = NodeProto::new();
-        n.name = name.into();
-        n.op_type = op.into();
-        n.input = inputs.iter().map(|s| s.to_string()).collect();
-        n.output = outputs.iter().map(|s| s.to_string()).collect();
-        n
-    }
 
     fn float(name: &str) -> ValueInfoProto {
         let mut t = onnx_protobuf::type_proto::Tensor::new();

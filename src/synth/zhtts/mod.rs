@@ -268,17 +268,7 @@ impl ZhttsEngine {
     }
 
     /// FastSpeech2: symbol ids to the mel spectrogram after the postnet (frames x 80,
-    /// row-major, normalised per band).
-    pub fn mel(
-        &mut self,
-        ids: &[i32],
-        settings: &VoiceSettings,
-        text: &str,
-    ) -> Result<Vec<f32>, SynthError> {
-        Ok(self.mel_and_durations(ids, settings, text)?.0)
-    }
-
-    /// [`ZhttsEngine::mel`], and the frames FastSpeech2 gave each id.
+    /// row-major, normalised per band), and the frames it gave each id.
     pub fn mel_and_durations(
         &mut self,
         ids: &[i32],

@@ -112,9 +112,6 @@ struct Analysis {
     items: Vec<tones::Item>,
     /// Syllables before sandhi, per word in order.
     before_sandhi: Vec<Vec<crate::text::phonetic::Syllable>>,
-    /// The tones spoken (after sandhi), per word in order, whether or not `items` carry
-    /// them: a voice trained on lexical tones still speaks the sandhi tones.
-    spoken_tones: Vec<Vec<u8>>,
 }
 
 fn analyse(
@@ -138,10 +135,6 @@ fn analyse(
     let before_sandhi = words(&items)
         .map(|w| w.syllables.clone())
         .collect::<Vec<_>>();
-    let mut spoken = items.clone();
-    tones::sandhi(&mut spoken);
-    tones::sandhi_across_words(&mut spoken);
-    let spoken_tones = word_tones(&spoken);
     if options.tone_sandhi {
         tones::sandhi(&mut items);
     }
@@ -153,7 +146,6 @@ fn analyse(
         },
         items,
         before_sandhi,
-        spoken_tones,
     })
 }
 
@@ -205,8 +197,15 @@ pub(crate) fn read_words(
             normalize::Piece::Mark { text, .. } => Some(text),
             _ => None,
         });
+    // The tones spoken, whether or not `items` carry them: a voice trained on lexical tones
+    // still speaks the sandhi tones.
+    let mut spoken_items = analysis.items.clone();
+    if !options.tone_sandhi {
+        tones::sandhi(&mut spoken_items);
+    }
+    tones::sandhi_across_words(&mut spoken_items);
     let mut tokens = Vec::new();
-    let mut spoken = analysis.spoken_tones.into_iter();
+    let mut spoken = word_tones(&spoken_items).into_iter();
     for item in &analysis.items {
         match item {
             tones::Item::Break(_) => tokens.push(WordToken::Mark(marks.next().unwrap_or_default())),
