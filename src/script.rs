@@ -466,7 +466,106 @@ fn detect_language<'t>(texts: impl IntoIterator<Item = &'t str>) -> String {
     }
 }
 
+/// What an article says about itself in its metadata lines: where it was published, when,
+/// by whom, and its cover image. Read from [`Script::metadata`] by [`Script::article`];
+/// the feed uses it for each episode's link, date and artwork.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Article {
+    /// The article's own address (`原文链接`, `Source`, or the fetched URL).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub link: Option<String>,
+    /// The publish time as the article writes it (`2024-07-20 12:18`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub published: Option<String>,
+    /// The cover image's address.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cover: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub author: Option<String>,
+    /// The account or publication that carried it (`公众号`, `Publisher`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub publisher: Option<String>,
+}
+
+impl Article {
+    pub fn is_empty(&self) -> bool {
+        *self == Article::default()
+    }
+}
+
+/// Metadata keys for each [`Article`] field, lower case, most specific first.
+const LINK_KEYS: &[&str] = &[
+    "原文链接",
+    "原文地址",
+    "链接",
+    "原文",
+    "source url",
+    "original url",
+    "original link",
+    "link",
+    "url",
+    "source",
+    "original",
+];
+const PUBLISHED_KEYS: &[&str] = &[
+    "发布时间",
+    "发布日期",
+    "发表时间",
+    "发表于",
+    "日期",
+    "published",
+    "published at",
+    "published on",
+    "publish date",
+    "date",
+];
+const COVER_KEYS: &[&str] = &[
+    "封面图链接",
+    "封面图",
+    "封面",
+    "cover",
+    "cover image",
+    "cover url",
+];
+const AUTHOR_KEYS: &[&str] = &[
+    "文章作者",
+    "作者",
+    "原作者",
+    "author",
+    "authors",
+    "by",
+    "written by",
+];
+const PUBLISHER_KEYS: &[&str] = &["公众号", "来源", "出处", "publisher"];
+
+fn is_web_address(value: &str) -> bool {
+    let lower = value.trim().to_ascii_lowercase();
+    lower.starts_with("http://") || lower.starts_with("https://")
+}
+
 impl Script {
+    /// What the article's metadata lines say about it. Links and covers count only when
+    /// they are web addresses.
+    pub fn article(&self) -> Article {
+        let find = |keys: &[&str], address: bool| {
+            keys.iter().find_map(|key| {
+                self.metadata
+                    .iter()
+                    .find(|(k, v)| {
+                        k.trim().to_lowercase() == *key && (!address || is_web_address(v))
+                    })
+                    .map(|(_, v)| v.trim().to_string())
+            })
+        };
+        Article {
+            link: find(LINK_KEYS, true),
+            published: find(PUBLISHED_KEYS, false),
+            cover: find(COVER_KEYS, true),
+            author: find(AUTHOR_KEYS, false),
+            publisher: find(PUBLISHER_KEYS, false),
+        }
+    }
+
     /// Builds a script from a parsed transcript.
     ///
     /// Sections become chapters in order (an intro chapter only when there is intro text;
@@ -747,6 +846,47 @@ fn strip_json_position(message: &str) -> String {
 mod tests {
     use super::*;
     use crate::transcript::{self, Paragraph, Section};
+
+    #[test]
+    fn article_is_read_from_metadata_in_either_language() {
+        let mut script = Script {
+            title: "t".into(),
+            language: "zh".into(),
+            metadata: BTreeMap::new(),
+            chapters: Vec::new(),
+            cast: BTreeMap::new(),
+        };
+        for (k, v) in [
+            ("文章作者", "某某"),
+            ("发布时间", "2024-07-20 12:18"),
+            ("原文", "见下"),
+            ("原文链接", "http://mp.weixin.qq.com/s?a=1"),
+            ("封面图链接", "https://example.com/c.jpg"),
+            ("公众号", "某号"),
+        ] {
+            script.metadata.insert(k.into(), v.into());
+        }
+        let article = script.article();
+        assert_eq!(
+            article.link.as_deref(),
+            Some("http://mp.weixin.qq.com/s?a=1")
+        );
+        assert_eq!(article.published.as_deref(), Some("2024-07-20 12:18"));
+        assert_eq!(article.cover.as_deref(), Some("https://example.com/c.jpg"));
+        assert_eq!(article.author.as_deref(), Some("某某"));
+        assert_eq!(article.publisher.as_deref(), Some("某号"));
+
+        script.metadata.clear();
+        script
+            .metadata
+            .insert("Published".into(), "2025-01-02".into());
+        script.metadata.insert("Source".into(), "not a link".into());
+        let article = script.article();
+        assert_eq!(article.published.as_deref(), Some("2025-01-02"));
+        assert_eq!(article.link, None);
+        script.metadata.clear();
+        assert!(script.article().is_empty());
+    }
 
     fn para(speaker: Option<&str>, text: &str) -> Paragraph {
         Paragraph {

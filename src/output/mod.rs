@@ -697,6 +697,9 @@ pub struct TimedScript {
     pub language: String,
     pub sample_rate: u32,
     pub duration: f64,
+    /// The article's link, publish time, author and cover, for the feed.
+    #[serde(default, skip_serializing_if = "crate::script::Article::is_empty")]
+    pub article: crate::script::Article,
     pub chapters: Vec<TimedChapter>,
 }
 
@@ -922,6 +925,7 @@ mod tests {
             language: "en".into(),
             sample_rate: 24000,
             duration: 3723.5,
+            article: Default::default(),
             chapters: vec![TimedChapter {
                 title: "One".into(),
                 start: 0.0,

@@ -290,6 +290,7 @@ pub(crate) mod test_support {
             language: "zh".into(),
             sample_rate: 24000,
             duration: 120.0,
+            article: Default::default(),
             chapters: vec![
                 crate::output::TimedChapter {
                     title: "一".into(),

@@ -64,6 +64,7 @@ mod tests {
             language: "en".into(),
             sample_rate: 24000,
             duration: 1.0,
+            article: Default::default(),
             chapters: vec![TimedChapter {
                 title: "c".into(),
                 start: 0.0,

@@ -61,6 +61,7 @@ pub(crate) fn lay_out(
         language: script.language.clone(),
         sample_rate: config.rate,
         duration: 0.0,
+        article: script.article(),
         chapters: Vec::new(),
     };
     let seconds = |frames: u64| frames as f64 / f64::from(config.rate);
