@@ -77,6 +77,36 @@ fn a_page_saved_without_an_html_extension_is_still_read_as_a_page() {
     assert_eq!(as_txt.stdout, as_html.stdout);
 }
 
+/// A page of 200,000 nested `<div>`s (2.2 MB) took minutes to read, and from 40,000 levels
+/// on the reader overflowed the main thread's stack: it is refused at once, saying where and
+/// what to do instead.
+#[test]
+fn a_page_nested_200000_deep_is_refused_saying_what_to_do() {
+    let dir = tempfile::tempdir().unwrap();
+    let page = dir.path().join("deep.html");
+    let depth = 200_000;
+    std::fs::write(
+        &page,
+        format!(
+            "<html><body>\n<div id=js_content>\n{}<p>主持人：你好。</p>{}</div></body></html>",
+            "<div>".repeat(depth),
+            "</div>".repeat(depth)
+        ),
+    )
+    .unwrap();
+    recast()
+        .arg("script")
+        .arg(&page)
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains(
+            "deep.html: the page nests its elements",
+        ))
+        .stderr(predicate::str::contains("more than 512 deep"))
+        .stderr(predicate::str::contains("<div> on line 3"))
+        .stderr(predicate::str::contains(".txt or .md file"));
+}
+
 #[test]
 fn legacy_chinese_encodings_are_detected_and_can_be_named() {
     recast()

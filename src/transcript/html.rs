@@ -4,11 +4,17 @@
 //! the article (scripts, styles, images, toolbars, QR prompts) is listed with the element
 //! it came from.
 
-use super::{SkipReason, SkippedLine};
+use super::{SkipReason, SkippedLine, TranscriptError};
+use ego_tree::iter::Edge;
 use ego_tree::{NodeId, NodeRef};
-use html5ever::tendril::{StrTendril, TendrilSink};
-use html5ever::tree_builder::{ElementFlags, NodeOrText, QuirksMode, TreeSink};
-use html5ever::{Attribute, QualName};
+use html5ever::tendril::StrTendril;
+use html5ever::tokenizer::{
+    BufferQueue, TagKind, Token, TokenSink, TokenSinkResult, Tokenizer, TokenizerOpts,
+};
+use html5ever::tree_builder::{
+    ElementFlags, NodeOrText, QuirksMode, Tracer, TreeBuilder, TreeBuilderOpts, TreeSink,
+};
+use html5ever::{Attribute, QualName, TokenizerResult};
 use scraper::{Html, HtmlTreeSink, Node};
 use std::borrow::Cow;
 use std::cell::{Cell, Ref, RefCell};
@@ -119,9 +125,18 @@ const FURNITURE: &[&str] = &[
 /// Page furniture by its tag alone.
 const FURNITURE_TAGS: &[&str] = &["nav", "footer", "aside", "form"];
 
-/// Reads a page into markdown lines.
-pub(super) fn to_markdown(source: &str) -> Page {
-    let (html, lines) = parse_with_lines(source);
+/// How many elements a page may hold open at once, nested one in another. html5ever checks
+/// each new tag against the elements still open, so a page nested N deep takes N² steps (a
+/// page of 200,000 nested `<div>`s took over a minute); with at most this many open, every
+/// tag costs at most this many steps and reading stays linear in the page's size. No page
+/// as a browser shows it is deeper: Chrome hangs any element past the 512th level beside
+/// its parent instead of inside it.
+pub(super) const MAX_OPEN_ELEMENTS: usize = 512;
+
+/// Reads a page into markdown lines; refuses a page nested deeper than
+/// [`MAX_OPEN_ELEMENTS`].
+pub(super) fn to_markdown(source: &str) -> Result<Page, TranscriptError> {
+    let (html, lines) = parse_with_lines(source)?;
     let mut reader = Reader {
         lines: &lines,
         out: Page {
@@ -154,7 +169,7 @@ pub(super) fn to_markdown(source: &str) -> Page {
     reader.outside(root, content.id(), &around_content);
     reader.walk(content);
     reader.flush();
-    reader.out
+    Ok(reader.out)
 }
 
 /// The element that holds the article: WeChat's `#js_content`, else `<article>`, `<main>`
@@ -297,6 +312,20 @@ struct Reader<'a> {
     consumed: HashSet<NodeId>,
 }
 
+/// An element of the article whose children are being read.
+struct Open<'t> {
+    node: NodeRef<'t, Node>,
+    /// The child to read next.
+    next: Option<NodeRef<'t, Node>>,
+    /// It opened a paragraph, to end after its children.
+    block: bool,
+    /// It opened a bold span, to close after its children.
+    bold: bool,
+}
+
+/// The most nodes a table row's first cell may hold to be read as a speaker's name.
+const NAME_CELL_NODES: usize = 64;
+
 impl Reader<'_> {
     fn emit(&mut self, line: String, origin: Origin) {
         self.out.lines.push(line);
@@ -324,33 +353,31 @@ impl Reader<'_> {
     /// metadata already read.
     fn outside(
         &mut self,
-        node: NodeRef<'_, Node>,
+        root: NodeRef<'_, Node>,
         content: NodeId,
         around_content: &HashSet<NodeId>,
     ) {
-        if node.id() == content || self.consumed.contains(&node.id()) {
-            return;
-        }
-        if around_content.contains(&node.id()) {
-            for child in node.children() {
-                self.outside(child, content, around_content);
+        // A stack, not recursion, for the reason `walk` gives.
+        let mut todo = vec![root];
+        while let Some(node) = todo.pop() {
+            if node.id() == content || self.consumed.contains(&node.id()) {
+                continue;
             }
-            return;
-        }
-        let Some(element) = node.value().as_element() else {
-            return;
-        };
-        match element.name() {
-            "script" | "style" | "noscript" | "template" => self.drop_markup(node),
-            "img" => self.drop_image(node),
-            "title" | "meta" | "link" | "base" => {}
-            // The page's head: only its scripts and styles are worth a line.
-            "head" => {
-                for inner in node.children() {
-                    self.outside(inner, content, around_content);
-                }
+            if around_content.contains(&node.id()) {
+                todo.extend(node.children().rev());
+                continue;
             }
-            _ => self.drop_subtree(node),
+            let Some(element) = node.value().as_element() else {
+                continue;
+            };
+            match element.name() {
+                "script" | "style" | "noscript" | "template" => self.drop_markup(node),
+                "img" => self.drop_image(node),
+                "title" | "meta" | "link" | "base" => {}
+                // The page's head: only its scripts and styles are worth a line.
+                "head" => todo.extend(node.children().rev()),
+                _ => self.drop_subtree(node),
+            }
         }
     }
 
@@ -403,95 +430,140 @@ impl Reader<'_> {
 
     /// Reads the article's element: blocks become paragraphs, `<strong>` bold, `<br>` a
     /// line break, headings `#` lines; images and furniture are reported.
-    fn walk(&mut self, node: NodeRef<'_, Node>) {
-        if self.consumed.contains(&node.id()) {
-            return;
-        }
-        match node.value() {
-            Node::Text(text) => self.push_text(text),
-            Node::Element(element) => {
-                let name = element.name();
-                if NOT_TEXT.contains(&name) {
-                    if matches!(name, "script" | "style" | "noscript" | "template") {
-                        self.flush();
-                        self.drop_markup(node);
-                    }
-                    return;
+    fn walk(&mut self, root: NodeRef<'_, Node>) {
+        // The elements being read are kept on a stack, not in recursive calls: however deep
+        // a page nests, the thread's stack does not overflow.
+        let mut open: Vec<Open<'_>> = self.enter(root).into_iter().collect();
+        while let Some(top) = open.last_mut() {
+            let Some(child) = top.next else {
+                if let Some(done) = open.pop() {
+                    self.leave(&done);
                 }
-                if name == "img" {
-                    self.flush();
-                    self.drop_image(node);
-                    return;
-                }
-                if is_furniture(element) {
-                    self.flush();
-                    self.drop_subtree(node);
-                    return;
-                }
-                if let Some(level) = heading_level(name) {
-                    self.flush();
-                    let text = collapse(&visible_text(node));
-                    if !text.is_empty() {
-                        let origin = origin_of(node, self.lines);
-                        self.emit_paragraph(format!("{} {text}", "#".repeat(level)), origin);
-                    }
-                    return;
-                }
-                if name == "br" {
-                    self.line_break();
-                    return;
-                }
-                if name == "tr" {
-                    let cells = cells_of(node);
-                    if !cells.is_empty() && cells.iter().all(|(header, _)| *header) {
-                        // A header row (说话人 | 内容) names the columns, not a speaker.
-                        let text = collapse(&visible_text(node));
-                        self.flush();
-                        if !text.is_empty() {
-                            self.drop(node, SkipReason::Markup, shorten(&text, 100));
-                        }
-                        return;
-                    }
-                    if let [(false, who), (false, said)] = cells.as_slice()
-                        && who.chars().count() <= 16
-                        && super::labels::name_shape(who).is_some()
-                        && !said.is_empty()
-                    {
-                        // A row of name and words is a turn, as `Name：words` would be.
-                        self.flush();
-                        let origin = origin_of(node, self.lines);
-                        self.emit_paragraph(format!("{who}：{said}"), origin);
-                        return;
-                    }
-                }
-                if matches!(name, "td" | "th") {
-                    // Cells apart, not run together.
-                    self.push_text(" ");
-                }
-                let block = BLOCKS.contains(&name);
-                if block {
-                    self.flush();
-                }
-                let bold = matches!(name, "strong" | "b");
-                if bold {
-                    self.open_bold();
-                }
-                for child in node.children() {
-                    if block && self.block.is_empty() {
-                        // A nested block resets the origin: keep the innermost.
-                        self.block_origin = Some(origin_of(node, self.lines));
-                    }
-                    self.walk(child);
-                }
-                if bold {
-                    self.close_bold();
-                }
-                if block {
-                    self.flush();
-                }
+                continue;
+            };
+            top.next = child.next_sibling();
+            if top.block && self.block.is_empty() {
+                // A nested block resets the origin: keep the innermost.
+                self.block_origin = Some(origin_of(top.node, self.lines));
             }
-            _ => {}
+            if let Some(inner) = self.enter(child) {
+                open.push(inner);
+            }
         }
+    }
+
+    /// Reads a node up to its children: the node whole when it is text, a heading, a
+    /// dialogue row or something dropped (`None`), else what opens it, and the element
+    /// whose children are to be read.
+    fn enter<'t>(&mut self, node: NodeRef<'t, Node>) -> Option<Open<'t>> {
+        if self.consumed.contains(&node.id()) {
+            return None;
+        }
+        let element = match node.value() {
+            Node::Text(text) => {
+                self.push_text(text);
+                return None;
+            }
+            Node::Element(element) => element,
+            _ => return None,
+        };
+        let name = element.name();
+        if NOT_TEXT.contains(&name) {
+            if matches!(name, "script" | "style" | "noscript" | "template") {
+                self.flush();
+                self.drop_markup(node);
+            }
+            return None;
+        }
+        if name == "img" {
+            self.flush();
+            self.drop_image(node);
+            return None;
+        }
+        if is_furniture(element) {
+            self.flush();
+            self.drop_subtree(node);
+            return None;
+        }
+        if let Some(level) = heading_level(name) {
+            self.flush();
+            let text = collapse(&visible_text(node));
+            if !text.is_empty() {
+                let origin = origin_of(node, self.lines);
+                self.emit_paragraph(format!("{} {text}", "#".repeat(level)), origin);
+            }
+            return None;
+        }
+        if name == "br" {
+            self.line_break();
+            return None;
+        }
+        if name == "tr" && self.row(node) {
+            return None;
+        }
+        if matches!(name, "td" | "th") {
+            // Cells apart, not run together.
+            self.push_text(" ");
+        }
+        let block = BLOCKS.contains(&name);
+        if block {
+            self.flush();
+        }
+        let bold = matches!(name, "strong" | "b");
+        if bold {
+            self.open_bold();
+        }
+        Some(Open {
+            node,
+            next: node.first_child(),
+            block,
+            bold,
+        })
+    }
+
+    /// Closes what [`Reader::enter`] opened, once the element's children are read.
+    fn leave(&mut self, open: &Open<'_>) {
+        if open.bold {
+            self.close_bold();
+        }
+        if open.block {
+            self.flush();
+        }
+    }
+
+    /// Reads a table row whole when it is a header row or a turn (true); else its cells
+    /// are read as any other element.
+    fn row(&mut self, row: NodeRef<'_, Node>) -> bool {
+        let cells = cells_of(row);
+        if !cells.is_empty() && cells.iter().all(|(header, _)| *header) {
+            // A header row (说话人 | 内容) names the columns, not a speaker.
+            let text = collapse(&visible_text(row));
+            self.flush();
+            if !text.is_empty() {
+                self.drop(row, SkipReason::Markup, shorten(&text, 100));
+            }
+            return true;
+        }
+        let [(false, who), (false, said)] = cells.as_slice() else {
+            return false;
+        };
+        // A name is a few words in a few elements: a first cell of more is not read here,
+        // so rows nested in it are not read once for every row around them.
+        let Some(who) = visible_text_within(*who, NAME_CELL_NODES).map(|t| collapse(&t)) else {
+            return false;
+        };
+        if who.chars().count() > 16 || super::labels::name_shape(&who).is_none() {
+            return false;
+        }
+        let said = collapse(&visible_text(*said));
+        if said.is_empty() {
+            return false;
+        }
+        // A row of name and words is a turn, as `Name：words` would be.
+        self.flush();
+        let origin = origin_of(row, self.lines);
+        self.emit_paragraph(format!("{who}：{said}"), origin);
+        true
     }
 
     fn push_text(&mut self, text: &str) {
@@ -612,12 +684,12 @@ impl Reader<'_> {
     }
 }
 
-/// The cells of a table row: (is a header cell, its text).
-fn cells_of(row: NodeRef<'_, Node>) -> Vec<(bool, String)> {
+/// The cells of a table row: (is a header cell, the cell).
+fn cells_of(row: NodeRef<'_, Node>) -> Vec<(bool, NodeRef<'_, Node>)> {
     row.children()
         .filter_map(|cell| {
             let name = cell.value().as_element()?.name();
-            matches!(name, "td" | "th").then(|| (name == "th", collapse(&visible_text(cell))))
+            matches!(name, "td" | "th").then_some((name == "th", cell))
         })
         .collect()
 }
@@ -659,21 +731,45 @@ fn text_of(node: NodeRef<'_, Node>) -> String {
 
 /// The text a reader would see under a node: without scripts and styles.
 fn visible_text(node: NodeRef<'_, Node>) -> String {
+    visible_text_within(node, usize::MAX).unwrap_or_default()
+}
+
+/// [`visible_text`], or `None` when the node holds more than `max_nodes` nodes.
+fn visible_text_within(node: NodeRef<'_, Node>, max_nodes: usize) -> Option<String> {
     let mut out = String::new();
-    for child in node.children() {
-        match child.value() {
-            Node::Text(t) => out.push_str(t),
-            Node::Element(e) if NOT_TEXT.contains(&e.name()) => {}
-            Node::Element(e) if e.name() == "br" => out.push(' '),
-            Node::Element(_) => {
-                out.push(' ');
-                out.push_str(&visible_text(child));
+    let mut seen = 0usize;
+    // The element whose inside is not read (a script, a style, a `<br>`), while in it.
+    let mut hidden: Option<NodeId> = None;
+    // Edges rather than recursion, one buffer rather than a string per level: text nested
+    // deep is copied once, and the thread's stack does not overflow.
+    for edge in node.traverse() {
+        match edge {
+            Edge::Open(n) if n.id() == node.id() => {}
+            Edge::Open(_) if hidden.is_some() => {}
+            Edge::Open(n) => {
+                seen += 1;
+                if seen > max_nodes {
+                    return None;
+                }
+                match n.value() {
+                    Node::Text(t) => out.push_str(t),
+                    Node::Element(e) if NOT_TEXT.contains(&e.name()) => hidden = Some(n.id()),
+                    Node::Element(e) if e.name() == "br" => {
+                        out.push(' ');
+                        hidden = Some(n.id());
+                    }
+                    Node::Element(_) => out.push(' '),
+                    _ => {}
+                }
+            }
+            Edge::Close(n) if hidden == Some(n.id()) => hidden = None,
+            Edge::Close(n) if hidden.is_none() && n.id() != node.id() && n.value().is_element() => {
                 out.push(' ');
             }
-            _ => {}
+            Edge::Close(_) => {}
         }
     }
-    out
+    Some(out)
 }
 
 /// Whitespace runs as one space, trimmed; none between two Chinese characters.
@@ -753,14 +849,97 @@ fn origin_of(node: NodeRef<'_, Node>, lines: &HashMap<NodeId, usize>) -> Origin 
     }
 }
 
-/// Parses a page, noting the source line where each element starts.
-fn parse_with_lines(source: &str) -> (Html, HashMap<NodeId, usize>) {
+/// Parses a page, noting the source line where each element starts; refuses a page that
+/// holds more than [`MAX_OPEN_ELEMENTS`] open at once.
+fn parse_with_lines(source: &str) -> Result<(Html, HashMap<NodeId, usize>), TranscriptError> {
     let sink = LineSink {
         inner: HtmlTreeSink::new(Html::new_document()),
         line: Cell::new(1),
         lines: RefCell::new(HashMap::new()),
     };
-    html5ever::driver::parse_document(sink, Default::default()).one(source)
+    // html5ever's `parse_document`, with a guard between its tokenizer and tree builder.
+    let guard = DepthGuard {
+        builder: TreeBuilder::new(sink, TreeBuilderOpts::default()),
+        too_deep: RefCell::new(None),
+    };
+    let tokenizer = Tokenizer::new(guard, TokenizerOpts::default());
+    let input = BufferQueue::default();
+    input.push_back(StrTendril::from_slice(source));
+    loop {
+        // Not done: a script ended, a `<meta>` named an encoding, or the guard stopped.
+        let done = matches!(tokenizer.feed(&input), TokenizerResult::Done);
+        if let Some((line, element)) = tokenizer.sink.too_deep.take() {
+            return Err(TranscriptError::TooDeep {
+                limit: MAX_OPEN_ELEMENTS,
+                line,
+                element,
+            });
+        }
+        if done {
+            break;
+        }
+    }
+    tokenizer.end();
+    Ok(tokenizer.sink.builder.sink.finish())
+}
+
+/// Passes the tokens to the tree builder, and stops the tokenizer once the builder holds
+/// more than [`MAX_OPEN_ELEMENTS`] open.
+struct DepthGuard {
+    builder: TreeBuilder<NodeId, LineSink>,
+    /// The line and tag of the start tag that went past the limit.
+    too_deep: RefCell<Option<(usize, String)>>,
+}
+
+impl DepthGuard {
+    /// The elements the tree builder holds: its open elements and the formatting elements
+    /// it would open again (the lists it searches for each tag), its head and its form.
+    /// Counting them costs no more than the search the tag has just made.
+    fn held(&self) -> usize {
+        struct Count(Cell<usize>);
+        impl Tracer for Count {
+            type Handle = NodeId;
+            fn trace_handle(&self, _: &NodeId) {
+                self.0.set(self.0.get() + 1);
+            }
+        }
+        let count = Count(Cell::new(0));
+        self.builder.trace_handles(&count);
+        // Not the document, which is never searched.
+        count.0.get().saturating_sub(1)
+    }
+}
+
+impl TokenSink for DepthGuard {
+    type Handle = NodeId;
+
+    fn process_token(&self, token: Token, line: u64) -> TokenSinkResult<NodeId> {
+        // Only a start tag adds elements (text reopens formatting elements, but those are
+        // already counted, and the next start tag sees them).
+        let start = match &token {
+            Token::TagToken(tag) if tag.kind == TagKind::StartTag => Some(tag.name.to_string()),
+            _ => None,
+        };
+        let result = self.builder.process_token(token, line);
+        if let Some(element) = start
+            && self.held() > MAX_OPEN_ELEMENTS
+        {
+            let line = usize::try_from(line).unwrap_or(usize::MAX);
+            *self.too_deep.borrow_mut() = Some((line, element));
+            // Suspends the tokenizer as a script would: the rest of the page is not read.
+            return TokenSinkResult::Script(self.builder.sink.get_document());
+        }
+        result
+    }
+
+    fn end(&self) {
+        self.builder.end();
+    }
+
+    fn adjusted_current_node_present_but_not_in_html_namespace(&self) -> bool {
+        self.builder
+            .adjusted_current_node_present_but_not_in_html_namespace()
+    }
 }
 
 /// scraper's tree builder, plus the line each element starts on (html5ever reports lines
@@ -867,7 +1046,7 @@ impl TreeSink for LineSink {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::transcript::{SpeakerOverrides, parse_html_with};
+    use crate::transcript::{SpeakerOverrides, TranscriptError, parse_html_with};
 
     fn turns(html: &str) -> Vec<(Option<String>, String)> {
         parse_html_with(html, &SpeakerOverrides::default())
@@ -918,5 +1097,58 @@ mod tests {
             turns[1],
             (Some("Omar".into()), "One line and the next.".into())
         );
+    }
+
+    /// A dialogue inside `depth` levels of `open` … `close`, starting on line 4.
+    fn nested(open: &str, close: &str, depth: usize) -> String {
+        format!(
+            "<html>\n<body>\n<div id=js_content>\n{}<p>主持人：你好。</p><p>嘉宾：谢谢。</p>\
+             <p>主持人：再见。</p><p>嘉宾：再见。</p>{}</div></body></html>",
+            open.repeat(depth),
+            close.repeat(depth)
+        )
+    }
+
+    #[test]
+    fn a_page_nested_deeper_than_a_browser_nests_is_refused_saying_where() {
+        // 20,000 levels took seconds and 40,000 overflowed the stack; html5ever's time
+        // grows with the square of the depth.
+        for (open, close) in [
+            ("<div>", "</div>"),
+            ("<span>", "</span>"),
+            ("<b>", "</b>"),
+            ("<table><tr><td>", "</td></tr></table>"),
+        ] {
+            let page = nested(open, close, 20_000);
+            let error = parse_html_with(&page, &SpeakerOverrides::default()).unwrap_err();
+            let TranscriptError::TooDeep { limit, line, .. } = &error else {
+                panic!("{open}: {error}");
+            };
+            assert_eq!((*limit, *line), (MAX_OPEN_ELEMENTS, 4), "{open}");
+            let message = error.to_string();
+            assert!(message.contains("more than 512 deep"), "{message}");
+            assert!(message.contains("on line 4"), "{message}");
+            assert!(message.contains(".txt or .md file"), "{message}");
+        }
+    }
+
+    #[test]
+    fn a_page_nested_as_deep_as_a_browser_nests_is_read() {
+        let dialogue = [
+            (Some("主持人".into()), "你好。".into()),
+            (Some("嘉宾".into()), "谢谢。".into()),
+            (Some("主持人".into()), "再见。".into()),
+            (Some("嘉宾".into()), "再见。".into()),
+        ];
+        for (open, close, depth) in [
+            ("<div>", "</div>", 400),
+            ("<section><span>", "</span></section>", 200),
+            ("<table><tr><td>", "</td></tr></table>", 80),
+            // Each paragraph closes the one before: many, but never deep.
+            ("<p>", "", 20_000),
+        ] {
+            let page = nested(open, close, depth);
+            assert_eq!(turns(&page), dialogue, "{open} × {depth}");
+        }
     }
 }

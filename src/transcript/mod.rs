@@ -146,6 +146,17 @@ pub enum TranscriptError {
          e.g. `Name: what they said`, not only headings, images or links"
     )]
     NoSpeech { skipped: usize, summary: String },
+    #[error(
+        "the page nests its elements more than {limit} deep (past that at a <{element}> \
+         on line {line}), deeper than Chrome ever nests a page: copy the article's text \
+         from the browser into a .txt or .md file and pass that, or pass a copy of the \
+         page without the wrappers that nest it"
+    )]
+    TooDeep {
+        limit: usize,
+        line: usize,
+        element: String,
+    },
 }
 
 /// Parses a markdown (or plain-text) transcript.
@@ -166,11 +177,14 @@ pub fn parse_with(
 
 /// Parses a web page (HTML): the article in it, read as the markdown path reads the same
 /// article, with every line placed at the page's line and element it came from.
+///
+/// Never panics. Refuses a page nested deeper than Chrome nests one
+/// ([`TranscriptError::TooDeep`]): html5ever's time grows with the square of the depth.
 pub fn parse_html_with(
     source: &str,
     overrides: &SpeakerOverrides,
 ) -> Result<Transcript, TranscriptError> {
-    let page = html::to_markdown(source);
+    let page = html::to_markdown(source)?;
     let cleaned = match clean_lines(source, page.lines.iter().map(String::as_str).collect()) {
         Err(TranscriptError::Empty) if !page.dropped.is_empty() => Vec::new(),
         other => other?,
