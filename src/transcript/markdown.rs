@@ -2,7 +2,7 @@
 //! and reports everything else.
 
 use super::labels::*;
-use super::scaffolding::is_scaffolding;
+use super::scaffolding::sift;
 use super::*;
 use std::collections::{HashMap, HashSet};
 
@@ -969,6 +969,16 @@ impl<'a> Builder<'a> {
         });
     }
 
+    /// No speaker has spoken yet: editor's notes stand here.
+    fn before_conversation(&self) -> bool {
+        let labelled = |p: &RawPara| p.speaker.is_some();
+        !self.current.as_ref().is_some_and(labelled)
+            && !self
+                .sections
+                .iter()
+                .any(|s| s.paragraphs.iter().any(labelled))
+    }
+
     fn has_speech(&self) -> bool {
         self.current.is_some() || self.sections.iter().any(|s| !s.paragraphs.is_empty())
     }
@@ -1112,9 +1122,22 @@ impl<'a> Builder<'a> {
         if self.current.is_none()
             && self.lines.get(idx + 1).is_none_or(|l| l.is_empty())
             && bold_label(body).is_none()
-            && is_scaffolding(&cleaned)
+            && let Some(sifted) = sift(&cleaned, self.before_conversation())
         {
-            self.skip(n, SkipReason::Scaffolding);
+            if sifted.kept.is_empty() {
+                self.skip(n, SkipReason::Scaffolding);
+                return;
+            }
+            for text in sifted.dropped {
+                self.skipped.push(SkippedLine {
+                    line: n,
+                    text,
+                    reason: SkipReason::Scaffolding,
+                    element: None,
+                });
+            }
+            // What introduces the episode stays, unlabelled: the narrator reads it.
+            self.add_text(&sifted.kept, n);
             return;
         }
         let bold = all_bold(body);
