@@ -1,0 +1,62 @@
+//! The command line's top level: the `recast` parser, its commands, and the dispatch to
+//! the file that runs each one.
+
+mod cache;
+mod chapters;
+mod input;
+mod play;
+mod render;
+mod reporter;
+mod say;
+mod script;
+mod summary;
+mod terminal;
+mod voices;
+
+use anyhow::Result;
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(
+    name = "recast",
+    version,
+    about = "Turn a written conversation back into a podcast, offline",
+    long_about = "Turn a written conversation back into a podcast, offline.\n\n\
+        Typical use:\n  recast script interview.md -o interview.toml   # check and edit the script\n  \
+        recast render interview.toml -o episode.wav --clips clips/\n  recast play episode.wav --chapter 2"
+)]
+pub(crate) struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Build the script (chapters, turns, speakers) from a transcript and print or write it.
+    Script(script::ScriptCommand),
+    /// Render a transcript or a script file to a chaptered WAV, optionally with clips.
+    Render(render::RenderCommand),
+    /// Print the chapter markers stored in a WAV file.
+    Chapters(chapters::ChaptersCommand),
+    /// Preview a WAV with chapter and turn navigation (space, n/p, up/down, left/right, q).
+    Play(play::PlayCommand),
+    /// Synthesise a piece of text in one voice.
+    Say(say::SayCommand),
+    /// List, install and describe voices.
+    Voices(voices::VoicesCommand),
+    /// Inspect or trim the cache of synthesised sentences.
+    Cache(cache::CacheCommand),
+}
+
+/// Runs the command the arguments name.
+pub(crate) fn run(cli: Cli) -> Result<()> {
+    match cli.command {
+        Command::Script(command) => command.run(),
+        Command::Render(command) => command.run(),
+        Command::Chapters(command) => command.run(),
+        Command::Play(command) => command.run(),
+        Command::Say(command) => command.run(),
+        Command::Voices(command) => command.run(),
+        Command::Cache(command) => command.run(),
+    }
+}
