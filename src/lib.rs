@@ -1,10 +1,12 @@
 //! recast: turn a written conversation back into a podcast, offline.
 //!
 //! The pipeline runs one way through these stages:
-//! transcript -> script -> text -> voices (with the cast) -> synth -> mix -> output -> play.
-//! `render` wires the stages together for the command-line front end in `main.rs`.
+//! transcript -> script -> text -> voices (with the cast) -> synth -> mix -> output -> play,
+//! and `feed` publishes a folder of rendered episodes. `render` wires the stages together for
+//! the command-line front end in `main.rs`.
 
 pub mod cast;
+pub mod feed;
 pub mod mix;
 pub mod output;
 pub mod play;
