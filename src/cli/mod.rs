@@ -3,6 +3,7 @@
 
 mod cache;
 mod chapters;
+mod feed;
 mod input;
 mod play;
 mod render;
@@ -46,6 +47,8 @@ enum Command {
     Voices(voices::VoicesCommand),
     /// Inspect or trim the cache of synthesised sentences.
     Cache(cache::CacheCommand),
+    /// Write DIR/feed.xml, a podcast feed of the episodes in DIR, for a podcast app.
+    Feed(feed::FeedCommand),
 }
 
 /// Runs the command the arguments name.
@@ -58,5 +61,6 @@ pub(crate) fn run(cli: Cli) -> Result<()> {
         Command::Say(command) => command.run(),
         Command::Voices(command) => command.run(),
         Command::Cache(command) => command.run(),
+        Command::Feed(command) => command.run(),
     }
 }
