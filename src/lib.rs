@@ -1,10 +1,12 @@
 //! recast: turn a written conversation back into a podcast, offline.
 //!
 //! The pipeline runs one way through these stages:
-//! transcript -> script -> text -> voices (with the cast) -> synth -> mix -> output -> play.
+//! fetch -> transcript -> script -> text -> voices (with the cast) -> synth -> mix -> output
+//! -> play (`fetch` only for an article given by its web address).
 //! `render` wires the stages together for the command-line front end in `main.rs`.
 
 pub mod cast;
+pub mod fetch;
 pub mod mix;
 pub mod output;
 pub mod play;
