@@ -1,12 +1,14 @@
 //! recast: turn a written conversation back into a podcast, offline.
 //!
 //! The pipeline runs one way through these stages:
-//! transcript -> script -> text -> voices (with the cast) -> synth -> mix -> output -> play,
-//! and `feed` publishes a folder of rendered episodes. `render` wires the stages together for
-//! the command-line front end in `main.rs`.
+//! fetch -> transcript -> script -> text -> voices (with the cast) -> synth -> mix -> output
+//! -> play (`fetch` only for an article given by its web address), and `feed` publishes a
+//! folder of rendered episodes. `render` wires the stages together for the command line in
+//! `cli/`.
 
 pub mod cast;
 pub mod feed;
+pub mod fetch;
 pub mod mix;
 pub mod output;
 pub mod play;

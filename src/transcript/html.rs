@@ -225,7 +225,8 @@ fn title(
 }
 
 /// The metadata block: WeChat's author, account and publish time, else the page's
-/// `<meta>` author and publish time. Keys in Chinese for a Chinese page.
+/// `<meta>` author and publish time; then the article's link and cover. Keys in Chinese
+/// for a Chinese page.
 fn metadata(
     root: NodeRef<'_, Node>,
     lines: &HashMap<NodeId, usize>,
@@ -293,7 +294,86 @@ fn metadata(
     if let Some(block) = block {
         consumed.insert(block.id());
     }
+    found.extend(link_and_cover(root, lines, chinese));
     found
+}
+
+/// The article's own address and its cover image, which the feed gives each episode as
+/// its link and artwork. The link is the page's `og:url`, else its canonical link, else
+/// the `saved from url=` comment a browser (or `recast` fetching it) writes when saving a
+/// page; the cover is its `og:image`, else WeChat's `msg_cdn_url`. Only web addresses
+/// count: a relative one would point nowhere once the page is saved.
+fn link_and_cover(
+    root: NodeRef<'_, Node>,
+    lines: &HashMap<NodeId, usize>,
+    chinese: bool,
+) -> Vec<(String, String, Origin)> {
+    let key = |zh: &str, en: &str| if chinese { zh } else { en }.to_string();
+    let address = |value: &str| {
+        let value = value.trim();
+        let lower = value.to_ascii_lowercase();
+        (lower.starts_with("http://") || lower.starts_with("https://")).then(|| value.to_string())
+    };
+    let attr_of = |test: &dyn Fn(&scraper::node::Element) -> bool, attr: &str| {
+        root.descendants().find_map(|n| {
+            let e = n.value().as_element().filter(|e| test(e))?;
+            Some((address(e.attr(attr)?)?, origin_of(n, lines)))
+        })
+    };
+    let og = |property: &'static str| {
+        move |e: &scraper::node::Element| {
+            e.name() == "meta"
+                && (e.attr("property") == Some(property) || e.attr("name") == Some(property))
+        }
+    };
+    let canonical = |e: &scraper::node::Element| {
+        e.name() == "link"
+            && e.attr("rel").is_some_and(|rel| {
+                rel.split_whitespace()
+                    .any(|r| r.eq_ignore_ascii_case("canonical"))
+            })
+    };
+    let saved_from = || {
+        root.descendants().find_map(|n| {
+            let url = n
+                .value()
+                .as_comment()?
+                .trim()
+                .strip_prefix("saved from url=")?;
+            // `(0042)https://…`: the count is the address's length, as browsers write it.
+            let url = url
+                .strip_prefix('(')
+                .and_then(|rest| rest.split_once(')'))
+                .map_or(url, |(_, url)| url);
+            Some((address(url)?, origin_of(n, lines)))
+        })
+    };
+    let cdn_cover = || {
+        root.descendants()
+            .filter(|n| n.value().as_element().is_some_and(|e| e.name() == "script"))
+            .find_map(|n| Some((address(&msg_cdn_url(&text_of(n))?)?, origin_of(n, lines))))
+    };
+    let mut found = Vec::new();
+    let link = attr_of(&og("og:url"), "content")
+        .or_else(|| attr_of(&canonical, "href"))
+        .or_else(saved_from);
+    if let Some((url, origin)) = link {
+        found.push((key("原文链接", "Source"), url, origin));
+    }
+    if let Some((url, origin)) = attr_of(&og("og:image"), "content").or_else(cdn_cover) {
+        found.push((key("封面图链接", "Cover"), url, origin));
+    }
+    found
+}
+
+/// WeChat's cover image, set in a script as `var msg_cdn_url = "…";` (with `&` escaped as
+/// `\x26` or `&amp;`, as WeChat's templates write it).
+fn msg_cdn_url(script: &str) -> Option<String> {
+    let after = script.split_once("msg_cdn_url")?.1.trim_start();
+    let after = after.strip_prefix('=')?.trim_start();
+    let quote = after.chars().next().filter(|c| matches!(c, '"' | '\''))?;
+    let value = after[1..].split_once(quote)?.0;
+    Some(value.replace("\\x26", "&").replace("&amp;", "&"))
 }
 
 struct Reader<'a> {
@@ -1067,6 +1147,109 @@ mod tests {
         assert!(looks_like_html("<?xml version=\"1.0\"?><html>"));
         assert!(!looks_like_html("# Title\n\n<img src=x>"));
         assert!(!looks_like_html("主持人：<b>你好</b>"));
+    }
+
+    fn metadata_of(html: &str) -> Vec<(String, String)> {
+        parse_html_with(html, &SpeakerOverrides::default())
+            .unwrap()
+            .metadata
+    }
+
+    fn spoken(html: &str) -> String {
+        turns(html)
+            .into_iter()
+            .map(|(_, text)| text)
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    const ARTICLE_EN: &str = "<body><p><b>Ada:</b> The kettle is on.</p>\
+        <p><b>Ben:</b> Then we have time for one question.</p></body></html>";
+
+    #[test]
+    fn the_link_is_og_url_then_canonical_then_the_saved_from_comment() {
+        let saved = "<!-- saved from url=(0027)https://example.org/saved/1 -->\n<html><head>";
+        let canonical = "<link rel=\"alternate canonical\" href=\"https://example.org/canon\">";
+        let og = "<meta property=\"og:url\" content=\"https://example.org/og?a=1&amp;b=2\">";
+        let link = |page: String| {
+            metadata_of(&page)
+                .into_iter()
+                .find(|(k, _)| k == "Source")
+                .map(|(_, v)| v)
+        };
+        let page = |head: &str| format!("{saved}{head}</head>{ARTICLE_EN}");
+        assert_eq!(
+            link(page(&format!("{canonical}{og}"))).as_deref(),
+            Some("https://example.org/og?a=1&b=2")
+        );
+        assert_eq!(
+            link(page(canonical)).as_deref(),
+            Some("https://example.org/canon")
+        );
+        assert_eq!(
+            link(page("")).as_deref(),
+            Some("https://example.org/saved/1")
+        );
+        // A relative canonical link points nowhere once the page is saved.
+        let relative = "<link rel=canonical href=\"/canon\">";
+        assert_eq!(
+            link(page(relative)).as_deref(),
+            Some("https://example.org/saved/1")
+        );
+        assert_eq!(link(format!("<html><head></head>{ARTICLE_EN}")), None);
+        // The comment as Chrome writes it, after the doctype, and without a count.
+        let chrome = format!(
+            "<!DOCTYPE html>\n<!-- saved from url=https://example.org/c -->\n<html><head></head>{ARTICLE_EN}"
+        );
+        assert_eq!(link(chrome).as_deref(), Some("https://example.org/c"));
+    }
+
+    #[test]
+    fn the_cover_is_og_image_else_wechats_msg_cdn_url() {
+        let script = "<script>var msg_cdn_url = \"https://img.example.cn/c/0?wx_fmt=jpeg\\x26amp;from=1\";\
+            var other = 1;</script>";
+        let og = "<meta property=\"og:image\" content=\"https://img.example.cn/og.png\">";
+        let page = format!(
+            "<html><head>{og}{script}</head><body><p><b>主持人：</b>今天聊聊种菜。</p>\
+             <p><b>嘉宾：</b>好的，从浇水说起。</p></body></html>"
+        );
+        let metadata = metadata_of(&page);
+        assert!(
+            metadata.contains(&("封面图链接".into(), "https://img.example.cn/og.png".into())),
+            "{metadata:?}"
+        );
+        let page = page.replace(og, "");
+        let metadata = metadata_of(&page);
+        assert!(
+            metadata.contains(&(
+                "封面图链接".into(),
+                "https://img.example.cn/c/0?wx_fmt=jpeg&from=1".into()
+            )),
+            "{metadata:?}"
+        );
+        assert!(!spoken(&page).contains("img.example.cn"));
+    }
+
+    #[test]
+    fn link_and_cover_are_metadata_not_speech() {
+        let page = format!(
+            "<!-- saved from url=(0024)https://example.org/talk -->\n<html><head>\
+             <meta property=\"og:image\" content=\"https://example.org/cover.jpg\"></head>{ARTICLE_EN}"
+        );
+        let metadata = metadata_of(&page);
+        assert_eq!(
+            metadata,
+            [
+                ("Source".to_string(), "https://example.org/talk".to_string()),
+                (
+                    "Cover".to_string(),
+                    "https://example.org/cover.jpg".to_string()
+                ),
+            ]
+        );
+        let text = spoken(&page);
+        assert!(!text.contains("example.org"), "{text}");
+        assert_eq!(turns(&page).len(), 2);
     }
 
     #[test]
