@@ -2,10 +2,11 @@
 //! how the transcript was read (`--explain`) or how its sentences are pronounced
 //! (`--phonemes`).
 
-use super::input::InputArgs;
+use super::input::{InputArgs, fetched_or_local, saved_beside};
 use super::terminal::out;
 use anyhow::{Result, bail};
 use clap::ValueEnum;
+use recast::fetch;
 use recast::output;
 use recast::render;
 use recast::voices::{self, Catalog};
@@ -14,7 +15,9 @@ use std::path::{Path, PathBuf};
 
 #[derive(clap::Args)]
 pub(crate) struct ScriptCommand {
-    /// The transcript: markdown, plain text, or a web page saved as HTML.
+    /// The transcript: markdown, plain text, a web page saved as HTML, or an article's
+    /// http(s) address (the page is saved beside -o as SCRIPT.source.html, else in the
+    /// current folder).
     transcript: PathBuf,
     #[command(flatten)]
     reading: InputArgs,
@@ -46,8 +49,17 @@ enum Format {
 impl ScriptCommand {
     pub(crate) fn run(self) -> Result<()> {
         let reading = self.reading.options()?;
+        let output = self.output.clone();
+        let transcript = fetched_or_local(
+            self.transcript,
+            |address| match &output {
+                Some(output) => saved_beside(output),
+                None => fetch::default_saved_page_name(address),
+            },
+            false,
+        )?;
         if self.phonemes {
-            let loaded = render::load_input(&self.transcript, &reading)?;
+            let loaded = render::load_input(&transcript, &reading)?;
             let data_dir = voices::data_dir()?;
             let lexicon = render::load_lexicon(&data_dir, self.lexicon.as_deref())?;
             let catalog = Catalog::builtin();
@@ -62,13 +74,7 @@ impl ScriptCommand {
             ));
             return Ok(());
         }
-        script(
-            self.transcript,
-            &reading,
-            self.format,
-            self.output,
-            self.explain,
-        )
+        script(transcript, &reading, self.format, self.output, self.explain)
     }
 }
 
