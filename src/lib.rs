@@ -3,6 +3,7 @@
 //! The pipeline runs one way through these stages:
 //! transcript -> script -> text -> voices (with the cast) -> synth -> mix -> output -> play.
 //! `render` wires the stages together for the command-line front end in `main.rs`.
+//! `serve` then hands a folder of rendered episodes to podcast apps over HTTP.
 
 pub mod cast;
 pub mod mix;
@@ -11,6 +12,7 @@ pub mod play;
 pub mod render;
 pub mod report;
 pub mod script;
+pub mod serve;
 pub mod synth;
 pub mod text;
 pub mod transcript;
