@@ -2,9 +2,9 @@
 //!
 //! The pipeline runs one way through these stages:
 //! fetch -> transcript -> script -> text -> voices (with the cast) -> synth -> mix -> output
-//! -> play (`fetch` only for an article given by its web address), and `feed` publishes a
-//! folder of rendered episodes. `render` wires the stages together for the command line in
-//! `cli/`.
+//! -> play (`fetch` only for an article given by its web address); then `feed` publishes a
+//! folder of rendered episodes and `serve` hands it to podcast apps over HTTP. `render`
+//! wires the stages together for the command line in `cli/`.
 
 pub mod cast;
 pub mod feed;
@@ -15,6 +15,7 @@ pub mod play;
 pub mod render;
 pub mod report;
 pub mod script;
+pub mod serve;
 pub mod synth;
 pub mod text;
 pub mod transcript;

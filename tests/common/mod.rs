@@ -1,6 +1,8 @@
-//! Audio measurements shared by the integration tests.
+//! Audio measurements and a test server shared by the integration tests.
 
 #![allow(dead_code)]
+
+pub mod serving;
 
 /// Median fundamental frequency of the voiced frames, by autocorrelation (60–400 Hz).
 pub fn median_f0(samples: &[f32], rate: u32) -> f32 {
