@@ -1,98 +1,22 @@
-//! A real podcast client (gPodder's `gpo`, after feedparser) subscribes to a folder that
-//! `recast::serve` serves and downloads every episode; the files it gets must be the
-//! served files byte for byte. Needs what scripts/setup installs: it fails, not skips,
-//! without it.
+//! From the article's link to a podcast app, with the real neural voices and a real
+//! client: an article page served on 127.0.0.1 is rendered from its address to an MP3
+//! (the page saved beside it) and, offline from the saved page, to an M4A; `recast feed`
+//! writes the feed; `recast serve` hosts the folder; feedparser reads the feed without an
+//! error and gPodder's `gpo` subscribes and downloads every episode, byte for byte, with
+//! its chapters; Ctrl-C stops the server cleanly. Needs what scripts/setup installs (the
+//! voices, gpodder, the podcast venv): it fails, not skips, without them.
 
 mod common;
 
+use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
 
 use common::serving::Running;
 
-/// An episode in the feed: its file in the served folder and its enclosure type.
-struct Episode {
-    file: &'static str,
-    title: &'static str,
-    kind: &'static str,
-}
-
-const EPISODES: [Episode; 2] = [
-    Episode {
-        file: "first.mp3",
-        title: "The first conversation",
-        kind: "audio/mpeg",
-    },
-    Episode {
-        file: "second.m4a",
-        title: "The second conversation",
-        kind: "audio/mp4",
-    },
-];
-
-/// A minimal RSS 2.0 podcast feed for `episodes` in `dir`, served at `base` (until
-/// `recast feed` writes the real one).
-fn feed_xml(base: &str, dir: &Path, episodes: &[Episode]) -> String {
-    let items: String = episodes
-        .iter()
-        .enumerate()
-        .map(|(i, episode)| {
-            let length = std::fs::metadata(dir.join(episode.file)).unwrap().len();
-            format!(
-                r#"    <item>
-      <title>{title}</title>
-      <guid isPermaLink="false">recast-test-{i}</guid>
-      <pubDate>Mon, 0{day} Dec 2025 10:00:00 +0000</pubDate>
-      <enclosure url="{base}/{file}" length="{length}" type="{kind}"/>
-    </item>
-"#,
-                title = episode.title,
-                day = i + 1,
-                file = episode.file,
-                kind = episode.kind,
-            )
-        })
-        .collect();
-    format!(
-        r#"<?xml version="1.0" encoding="UTF-8"?>
-<rss version="2.0" xmlns:itunes="http://www.itunes.com/dtds/podcast-1.0.dtd">
-  <channel>
-    <title>recast test show</title>
-    <link>{base}/</link>
-    <description>Two short episodes for a podcast client.</description>
-    <language>en</language>
-{items}  </channel>
-</rss>
-"#
-    )
-}
-
-/// A second of a 440 Hz tone, encoded by ffmpeg into each episode's format.
-fn write_episodes(dir: &Path) {
-    let wav = dir.join("source.wav");
-    let spec = hound::WavSpec {
-        channels: 1,
-        sample_rate: 22050,
-        bits_per_sample: 16,
-        sample_format: hound::SampleFormat::Int,
-    };
-    let mut writer = hound::WavWriter::create(&wav, spec).unwrap();
-    for n in 0..22050 {
-        let t = n as f32 / 22050.0;
-        let sample = (t * 440.0 * std::f32::consts::TAU).sin() * 0.3;
-        writer.write_sample((sample * 32767.0) as i16).unwrap();
-    }
-    writer.finalize().unwrap();
-    for episode in &EPISODES {
-        let status = Command::new("ffmpeg")
-            .args(["-nostdin", "-loglevel", "error", "-y", "-i"])
-            .arg(&wav)
-            .arg(dir.join(episode.file))
-            .status()
-            .expect("ffmpeg runs (scripts/setup installs it)");
-        assert!(status.success(), "ffmpeg could not make {}", episode.file);
-    }
-    std::fs::remove_file(wav).unwrap();
+fn fixture_page() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/pages/spring-tea.html")
 }
 
 fn files_under(dir: &Path) -> Vec<PathBuf> {
@@ -108,22 +32,138 @@ fn files_under(dir: &Path) -> Vec<PathBuf> {
     files
 }
 
+/// `recast serve DIR --port 0` as a child, with the base URL it printed and its stderr
+/// lines still to come.
+struct Serving {
+    child: Child,
+    base: String,
+    lines: mpsc::Receiver<String>,
+}
+
+impl Serving {
+    fn start(dir: &Path) -> Serving {
+        let mut child = Command::new(assert_cmd::cargo::cargo_bin("recast"))
+            .arg("serve")
+            .arg(dir)
+            .args(["--port", "0"])
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let (send, lines) = mpsc::channel();
+        let stderr = BufReader::new(child.stderr.take().unwrap());
+        std::thread::spawn(move || {
+            for line in stderr.lines().map_while(Result::ok) {
+                if send.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let first = lines
+            .recv_timeout(std::time::Duration::from_secs(30))
+            .expect("recast serve says where it serves");
+        let base = first
+            .split(" at ")
+            .nth(1)
+            .unwrap_or_else(|| panic!("no address in {first:?}"))
+            .to_string();
+        assert!(base.starts_with("http://127.0.0.1:"), "{first}");
+        Serving { child, base, lines }
+    }
+
+    /// Ctrl-C: the server stops and exits 0; returns everything it printed.
+    fn interrupt(mut self) -> Vec<String> {
+        let status = Command::new("kill")
+            .args(["-INT", &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+        let exit = self.child.wait().unwrap();
+        assert!(exit.success(), "recast serve ended with {exit} on Ctrl-C");
+        self.lines.try_iter().collect()
+    }
+}
+
+impl Drop for Serving {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+    }
+}
+
+fn chapter_count_in_audio(path: &Path) -> usize {
+    let out = Command::new("ffprobe")
+        .args(["-v", "error", "-show_chapters", "-of", "json"])
+        .arg(path)
+        .output()
+        .expect("ffprobe runs (scripts/setup installs ffmpeg)");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    json["chapters"].as_array().map_or(0, Vec::len)
+}
+
 #[test]
-fn gpodder_downloads_every_served_episode_byte_for_byte() {
-    let served = tempfile::tempdir().unwrap();
-    write_episodes(served.path());
-    let server = Running::start(served.path());
-    let base = server.url("");
-    std::fs::write(
-        served.path().join("feed.xml"),
-        feed_xml(&base, served.path(), &EPISODES),
-    )
-    .unwrap();
+fn an_article_link_becomes_episodes_a_podcast_client_downloads_with_chapters() {
+    common::real_data_dir();
+    let site = tempfile::tempdir().unwrap();
+    std::fs::copy(fixture_page(), site.path().join("spring-tea.html")).unwrap();
+    let article = Running::start(site.path());
+    let episodes = tempfile::tempdir().unwrap();
+    let dir = episodes.path();
+
+    // Online: from the article's address.
+    common::recast()
+        .arg("render")
+        .arg(article.url("/spring-tea.html"))
+        .arg("-o")
+        .arg(dir.join("spring-tea.mp3"))
+        .arg("--quiet")
+        .assert()
+        .success();
+    let saved = dir.join("spring-tea.source.html");
+    assert!(
+        saved.is_file(),
+        "the fetched page is saved beside the episode"
+    );
+    article.stop();
+    // Offline: again from the saved page, now that the site is gone.
+    common::recast()
+        .arg("render")
+        .arg(&saved)
+        .arg("-o")
+        .arg(dir.join("spring-tea-again.m4a"))
+        .arg("--quiet")
+        .assert()
+        .success();
+
+    let server = Serving::start(dir);
+    common::recast()
+        .arg("feed")
+        .arg(dir)
+        .arg("--base-url")
+        .arg(&server.base)
+        .assert()
+        .success();
+    let feed = std::fs::read_to_string(dir.join("feed.xml")).unwrap();
+    for expected in [
+        "<itunes:image href=\"https://example.org/covers/spring-tea.jpg\"",
+        "podcast:chapters",
+        "type=\"text/vtt\"",
+        ">老周</podcast:person>",
+        "Wed, 18 Mar 2026 08:30:00 +0800",
+    ] {
+        assert!(
+            feed.contains(expected),
+            "{expected} not in the feed:\n{feed}"
+        );
+    }
 
     let downloads = tempfile::tempdir().unwrap();
     let client = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/podcast-client");
     let out = Command::new(&client)
-        .arg(server.url("/feed.xml"))
+        .arg(format!("{}feed.xml", server.base))
         .arg(downloads.path().join("episodes"))
         .output()
         .unwrap();
@@ -137,30 +177,41 @@ fn gpodder_downloads_every_served_episode_byte_for_byte() {
     );
 
     let downloaded = files_under(&downloads.path().join("episodes"));
-    assert_eq!(downloaded.len(), EPISODES.len(), "{downloaded:?}\n{stdout}");
-    for episode in &EPISODES {
+    assert_eq!(downloaded.len(), 2, "{downloaded:?}\n{stdout}");
+    // The chapters the app shows: the same in the audio it downloaded as in the feed's
+    // chapters file, which the server hands out too.
+    let chapters_url = format!("{}spring-tea.chapters.json", server.base);
+    let chapters = ureq::get(&chapters_url)
+        .call()
+        .unwrap()
+        .body_mut()
+        .read_to_string()
+        .unwrap();
+    let chapters: serde_json::Value = serde_json::from_str(&chapters).unwrap();
+    let chapter_count = chapters["chapters"].as_array().unwrap().len();
+    assert_eq!(
+        chapter_count, 3,
+        "the editor's note and two sections: {chapters}"
+    );
+    for name in ["spring-tea.mp3", "spring-tea-again.m4a"] {
         let path = downloaded
             .iter()
-            .find(|p| p.file_name().unwrap() == episode.file)
-            .unwrap_or_else(|| panic!("{} not downloaded: {downloaded:?}", episode.file));
+            .find(|p| p.file_name().unwrap() == name)
+            .unwrap_or_else(|| panic!("{name} not downloaded: {downloaded:?}\n{stdout}"));
         assert!(
-            stdout.contains(&format!("downloaded: {}", path.display())),
-            "{stdout}"
+            std::fs::read(path).unwrap() == std::fs::read(dir.join(name)).unwrap(),
+            "{name} differs from the served file"
         );
-        assert!(
-            std::fs::read(path).unwrap()
-                == std::fs::read(served.path().join(episode.file)).unwrap(),
-            "{} differs from the served file",
-            episode.file
-        );
+        assert_eq!(chapter_count_in_audio(path), chapter_count, "{name}");
     }
-    // The client fetched the feed and each episode from this server, not from elsewhere.
-    let log = server.stop();
-    for path in ["/feed.xml", "/first.mp3", "/second.m4a"] {
+
+    let printed = server.interrupt();
+    for path in ["/feed.xml", "/spring-tea.mp3", "/spring-tea-again.m4a"] {
         assert!(
-            log.iter()
+            printed
+                .iter()
                 .any(|line| line.starts_with(&format!("GET {path} "))),
-            "{path} not requested: {log:?}"
+            "{path} not requested: {printed:?}"
         );
     }
 }

@@ -10,6 +10,7 @@ mod render;
 mod reporter;
 mod say;
 mod script;
+mod serve;
 mod summary;
 mod terminal;
 mod voices;
@@ -49,6 +50,8 @@ enum Command {
     Cache(cache::CacheCommand),
     /// Write DIR/feed.xml, a podcast feed of the episodes in DIR, for a podcast app.
     Feed(feed::FeedCommand),
+    /// Serve DIR (episodes and feed.xml) over HTTP to podcast apps, until Ctrl-C.
+    Serve(serve::ServeCommand),
 }
 
 /// Runs the command the arguments name.
@@ -62,5 +65,6 @@ pub(crate) fn run(cli: Cli) -> Result<()> {
         Command::Voices(command) => command.run(),
         Command::Cache(command) => command.run(),
         Command::Feed(command) => command.run(),
+        Command::Serve(command) => command.run(),
     }
 }
