@@ -1,7 +1,7 @@
 //! `recast render`: renders a transcript or a script to an episode, with a progress bar,
 //! a summary, and clean-up of half-written files when interrupted.
 
-use super::input::{InputArgs, fetched_or_local, saved_beside};
+use super::input::InputArgs;
 use super::reporter::TerminalReporter;
 use super::summary::print_summary;
 use super::terminal::report_first_audio;
@@ -117,9 +117,8 @@ impl RenderCommand {
 
     /// The arguments as the library's validated render configuration.
     fn config(self) -> Result<RenderConfig> {
-        let input = fetched_or_local(self.input, |_| saved_beside(&self.output), self.quiet)?;
         Ok(RenderConfig::try_from(RenderArgs {
-            input,
+            input: self.input,
             input_options: self.reading.options()?,
             output: self.output,
             clips: self.clips,

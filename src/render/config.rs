@@ -182,6 +182,16 @@ impl RenderConfig {
     pub(super) fn output_dir(&self) -> &Path {
         folder_of(&self.output)
     }
+
+    /// The article's address when INPUT is one, not a file.
+    pub(super) fn input_address(&self) -> Option<&str> {
+        input_address(&self.input)
+    }
+}
+
+/// INPUT as a web address (`https://…`), when it is one.
+fn input_address(input: &Path) -> Option<&str> {
+    input.to_str().filter(|s| crate::fetch::is_url(s))
 }
 
 /// The folder a file is in, `.` for a bare file name.
@@ -195,9 +205,12 @@ fn refuse(message: String) -> Result<(), RenderError> {
     Err(RenderError::Config(message))
 }
 
-/// The input is a file, and nothing recast writes replaces it or lands where it cannot.
+/// The input is a file or a web address, and nothing recast writes replaces it or lands
+/// where it cannot.
 fn check_paths(args: &RenderArgs) -> Result<(), RenderError> {
-    if !args.input.is_file() {
+    if input_address(&args.input).is_some() {
+        // The page is saved beside the output, which is checked below like any output.
+    } else if !args.input.is_file() {
         return refuse(format!(
             "input {} does not exist or is not a file; pass a transcript (.md, .txt) or a script (.json, .toml)",
             args.input.display()
@@ -385,6 +398,25 @@ mod tests {
         assert_eq!((config.jobs, config.rate), (1, DEFAULT_RATE));
         assert!(config.threads >= 1);
         assert_eq!(config.temp_dirs(), [dir.path().to_path_buf()]);
+    }
+
+    #[test]
+    fn an_article_address_is_an_input_checked_before_anything_is_fetched() {
+        let dir = tempfile::tempdir().unwrap();
+        let address = "https://mp.weixin.qq.com/s?__biz=x&mid=1";
+        let config = RenderConfig::try_from(RenderArgs {
+            input: address.into(),
+            ..args_in(dir.path())
+        })
+        .unwrap();
+        assert_eq!(config.input_address(), Some(address));
+        // The other arguments are still checked first, before any fetch.
+        let bad = RenderConfig::try_from(RenderArgs {
+            input: address.into(),
+            output: dir.path().join("out.mp4"),
+            ..args_in(dir.path())
+        });
+        assert!(bad.unwrap_err().to_string().contains("use one of"));
     }
 
     #[test]

@@ -38,6 +38,9 @@ pub enum RenderError {
     /// A voice setting given to `say` that no engine can honour.
     #[error("say --voice {voice}: {error}")]
     Setting { voice: String, error: SettingError },
+    /// Boxed: a fetch error carries the addresses asked for and reached.
+    #[error(transparent)]
+    Fetch(#[from] Box<crate::fetch::FetchError>),
     #[error(transparent)]
     Script(#[from] ScriptError),
     #[error(transparent)]

@@ -37,6 +37,7 @@ use crate::text::zh::LazyLexicon;
 use crate::voices::{self, Catalog};
 use engines::{cast_speakers, sentence_key};
 use preview::Preview;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 use summary::{describe_entry, frames_to_duration};
 use synthesis::{Workload, synthesise_all};
@@ -57,6 +58,27 @@ fn say_why_unusable(
     error
 }
 
+/// Fetches the article at `address` and saves it beside the episode
+/// (`EPISODE.source.html`), so that online and offline renders read the same saved page and
+/// the render can be repeated without the network; returns the saved page.
+fn fetch_article(
+    address: &str,
+    episode: &Path,
+    reporter: &dyn Reporter,
+) -> Result<PathBuf, RenderError> {
+    let page = crate::fetch::fetch_page(address, &crate::fetch::FetchOptions::default())
+        .map_err(Box::new)?;
+    let saved = crate::fetch::saved_page_path(episode);
+    crate::fetch::save_page(&page, &saved).map_err(Box::new)?;
+    reporter.note(&format!(
+        "fetched {} ({}), saved as {}",
+        page.url,
+        page.describe_encoding(),
+        saved.display()
+    ));
+    Ok(saved)
+}
+
 /// Renders INPUT to a chaptered episode (and clips and sidecars), end to end. Progress
 /// (one step per sentence) and warnings go to `reporter`.
 pub fn render(
@@ -68,7 +90,11 @@ pub fn render(
     for dir in config.temp_dirs() {
         output::remove_stale_temp_files(&dir);
     }
-    let loaded = load_input(&config.input, &config.input_options)?;
+    let input = match config.input_address() {
+        Some(address) => fetch_article(address, &config.output, reporter)?,
+        None => config.input.clone(),
+    };
+    let loaded = load_input(&input, &config.input_options)?;
     let script = &loaded.script;
     let announce = match config.announce {
         Announce::Auto => script.chapters.len() > 1,
