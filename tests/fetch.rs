@@ -3,6 +3,8 @@
 //! `<meta>`, a 404, a server that never answers, pages too large, a PDF. The saved copy
 //! reads back through `load_input` to the script the live page gives.
 
+mod common;
+
 use flate2::Compression;
 use flate2::write::GzEncoder;
 use recast::fetch::{self, FetchError, FetchOptions, FetchedPage};
@@ -10,7 +12,7 @@ use recast::render::{InputOptions, load_input};
 use recast::script::Script;
 use recast::transcript::{SpeakerOverrides, parse_html_with};
 use std::collections::HashMap;
-use std::io::{Read, Write};
+use std::io::Write;
 use std::net::{TcpListener, TcpStream};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -107,16 +109,10 @@ fn serve_recording(routes: impl FnOnce(&str) -> HashMap<String, Reply>) -> (Stri
 
 fn answer(mut stream: TcpStream, routes: &HashMap<String, Reply>, requests: &Requests) {
     stream.set_read_timeout(Some(Duration::from_secs(5))).ok();
-    let mut request = Vec::new();
-    let mut buf = [0u8; 1024];
-    while !request.windows(4).any(|w| w == b"\r\n\r\n") {
-        match stream.read(&mut buf) {
-            Ok(0) | Err(_) => return,
-            Ok(n) => request.extend_from_slice(&buf[..n]),
-        }
-    }
-    let text = String::from_utf8_lossy(&request);
-    requests.lock().unwrap().push(text.to_string());
+    let Some(text) = common::read_request_head(&mut stream) else {
+        return;
+    };
+    requests.lock().unwrap().push(text.clone());
     let path = text.split_whitespace().nth(1).unwrap_or("/");
     match routes.get(path) {
         Some(Reply::Raw(bytes)) => {

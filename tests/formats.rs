@@ -1,30 +1,11 @@
 //! Every output format carries its chapters and tags: ffprobe, an independent reader,
 //! lists the same chapter titles and times as the WAV.
 
+mod common;
+
+use common::ffprobe as probe;
 use recast::output::{self, ChapterMark, Episode, Tags};
 use std::path::Path;
-
-fn probe(path: &Path) -> serde_json::Value {
-    let out = std::process::Command::new("ffprobe")
-        .args([
-            "-v",
-            "error",
-            "-show_chapters",
-            "-show_format",
-            "-show_streams",
-            "-of",
-            "json",
-        ])
-        .arg(path)
-        .output()
-        .expect("ffprobe runs (scripts/setup installs ffmpeg)");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
-}
 
 #[test]
 fn chapters_and_tags_survive_every_format() {

@@ -4,6 +4,8 @@
 //! script standing in for Python) serves from a folder, and a local http server for the
 //! pieces that are downloads: no network is needed.
 
+mod common;
+
 use recast::report::Silent;
 use recast::synth::EngineCheck;
 use recast::voices::{
@@ -12,7 +14,7 @@ use recast::voices::{
 };
 use sha2::{Digest, Sha256};
 use std::fs;
-use std::io::{Read, Write};
+use std::io::Write;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
@@ -598,15 +600,7 @@ fn serve(routes: Vec<(String, Vec<u8>)>) -> String {
     std::thread::spawn(move || {
         for stream in listener.incoming() {
             let Ok(mut stream) = stream else { continue };
-            let mut request = Vec::new();
-            let mut buf = [0u8; 1024];
-            while !request.windows(4).any(|w| w == b"\r\n\r\n") {
-                match stream.read(&mut buf) {
-                    Ok(0) | Err(_) => break,
-                    Ok(n) => request.extend_from_slice(&buf[..n]),
-                }
-            }
-            let text = String::from_utf8_lossy(&request);
+            let text = common::read_request_head(&mut stream).unwrap_or_default();
             let path = text.split_whitespace().nth(1).unwrap_or("/").to_string();
             let (status, body) = match routes.iter().find(|(p, _)| *p == path) {
                 Some((_, b)) => ("200 OK", b.clone()),

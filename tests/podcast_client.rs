@@ -90,18 +90,9 @@ impl Drop for Serving {
 }
 
 fn chapter_count_in_audio(path: &Path) -> usize {
-    let out = Command::new("ffprobe")
-        .args(["-v", "error", "-show_chapters", "-of", "json"])
-        .arg(path)
-        .output()
-        .expect("ffprobe runs (scripts/setup installs ffmpeg)");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    json["chapters"].as_array().map_or(0, Vec::len)
+    common::ffprobe(path)["chapters"]
+        .as_array()
+        .map_or(0, Vec::len)
 }
 
 #[test]

@@ -112,3 +112,40 @@ pub fn empty_data_dir() -> tempfile::TempDir {
     std::os::unix::fs::symlink(real, dir.path().join("runtime")).unwrap();
     dir
 }
+
+/// What ffprobe, an independent reader, finds in an audio file: chapters, format, streams.
+pub fn ffprobe(path: &std::path::Path) -> serde_json::Value {
+    let out = std::process::Command::new("ffprobe")
+        .args([
+            "-v",
+            "error",
+            "-show_chapters",
+            "-show_format",
+            "-show_streams",
+            "-of",
+            "json",
+        ])
+        .arg(path)
+        .output()
+        .expect("ffprobe runs (scripts/setup installs ffmpeg)");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// The head of an HTTP request (up to its blank line), as a test's canned server reads it;
+/// `None` when the client closed or stalled first.
+pub fn read_request_head(stream: &mut impl std::io::Read) -> Option<String> {
+    let mut request = Vec::new();
+    let mut buf = [0u8; 1024];
+    while !request.windows(4).any(|w| w == b"\r\n\r\n") {
+        match stream.read(&mut buf) {
+            Ok(0) | Err(_) => return None,
+            Ok(n) => request.extend_from_slice(&buf[..n]),
+        }
+    }
+    Some(String::from_utf8_lossy(&request).into_owned())
+}
