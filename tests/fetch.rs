@@ -294,6 +294,41 @@ fn gbk_pages_read_right_whether_the_header_or_a_meta_names_the_charset() {
     assert_eq!(turns(&saved_meta), turns(&saved));
 }
 
+/// A server that labels a GBK page as windows-1252 (in which any bytes are text, so the
+/// page reads as wrong characters, not as an error): `--encoding gbk` reads it right, and so does
+/// `recast script URL --encoding gbk`, whose saved copy (UTF-8) is then read as UTF-8.
+#[test]
+fn an_encoding_the_user_names_wins_over_a_wrong_header() {
+    let body = gbk(TEAHOUSE);
+    let base = serve(|_| {
+        HashMap::from([(
+            "/mislabelled".to_string(),
+            html(&body, "text/html; charset=windows-1252"),
+        )])
+    });
+    let address = format!("{base}/mislabelled");
+    let as_declared = fetch::fetch_page(&address, &options()).unwrap();
+    assert_ne!(as_declared.text, TEAHOUSE, "the mislabel must matter");
+    let named = FetchOptions {
+        encoding: Some(encoding_rs::GBK),
+        ..options()
+    };
+    let page = fetch::fetch_page(&address, &named).unwrap();
+    assert_eq!(page.text, TEAHOUSE);
+    assert_eq!(page.describe_encoding(), "GBK (--encoding)");
+
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join("teahouse.json");
+    common::recast()
+        .args(["script", &address, "--encoding", "gbk", "-o"])
+        .arg(&script)
+        .assert()
+        .success();
+    let written = std::fs::read_to_string(&script).unwrap();
+    assert!(written.contains("续水不要钱"), "{written}");
+    assert!(dir.path().join("teahouse.source.html").is_file());
+}
+
 #[test]
 fn a_missing_page_names_the_status_and_the_host() {
     let base = serve(|_| HashMap::new());

@@ -36,15 +36,23 @@ impl InputArgs {
 /// The file to read for INPUT: INPUT itself, or for a web address the article fetched and
 /// saved at `saved_as(address)`, so that the render can be repeated offline from that file
 /// and online and offline runs read the page the same way.
+///
+/// `--encoding` names the fetched page's encoding; the saved copy is UTF-8, so `reading`
+/// no longer names one for it.
 pub(crate) fn fetched_or_local(
     input: PathBuf,
+    reading: &mut render::InputOptions,
     saved_as: impl FnOnce(&str) -> PathBuf,
     quiet: bool,
 ) -> Result<PathBuf> {
     let Some(address) = input.to_str().filter(|s| fetch::is_url(s)) else {
         return Ok(input);
     };
-    let page = fetch::fetch_page(address, &FetchOptions::default())?;
+    let options = FetchOptions {
+        encoding: reading.encoding.take(),
+        ..FetchOptions::default()
+    };
+    let page = fetch::fetch_page(address, &options)?;
     let saved = saved_as(address);
     fetch::save_page(&page, &saved)?;
     if !quiet {

@@ -48,10 +48,11 @@ enum Format {
 
 impl ScriptCommand {
     pub(crate) fn run(self) -> Result<()> {
-        let reading = self.reading.options()?;
+        let mut reading = self.reading.options()?;
         let output = self.output.clone();
         let transcript = fetched_or_local(
             self.transcript,
+            &mut reading,
             |address| match &output {
                 Some(output) => saved_beside(output),
                 None => fetch::default_saved_page_name(address),

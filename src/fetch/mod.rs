@@ -7,6 +7,7 @@ mod charset;
 mod saved;
 
 pub use charset::CharsetSource;
+use charset::PageText;
 pub use saved::{default_saved_page_name, save_page, saved_page_path};
 
 use std::time::Duration;
@@ -34,6 +35,9 @@ pub struct FetchOptions {
     /// The largest page taken, in bytes once decompressed.
     pub max_bytes: u64,
     pub max_redirects: u32,
+    /// The page's encoding as the user names it (`--encoding`), over whatever the server or
+    /// the page declares.
+    pub encoding: Option<&'static encoding_rs::Encoding>,
 }
 
 impl Default for FetchOptions {
@@ -43,6 +47,7 @@ impl Default for FetchOptions {
             timeout: Duration::from_secs(60),
             max_bytes: 20 * 1024 * 1024,
             max_redirects: 10,
+            encoding: None,
         }
     }
 }
@@ -67,6 +72,7 @@ impl FetchedPage {
             CharsetSource::ByteOrderMark => "byte-order mark",
             CharsetSource::Header => "Content-Type header",
             CharsetSource::Meta => "<meta> charset",
+            CharsetSource::Content(EncodingSource::Given) => "--encoding",
             CharsetSource::Content(EncodingSource::Detected) => "detected: nothing declared it",
             CharsetSource::Content(_) => "nothing declared it",
         };
@@ -303,11 +309,19 @@ pub fn fetch_page(url: &str, options: &FetchOptions) -> Result<FetchedPage, Fetc
             ureq::Error::BodyExceedsLimit(_) => too_large(None),
             other => failed(other),
         })?;
-    let page = charset::decode_page(&bytes, content_type.as_deref()).map_err(|error| {
-        FetchError::Undecodable {
-            url: final_url.clone(),
-            error,
+    let page = match options.encoding {
+        Some(given) => {
+            crate::transcript::encoding::decode(&bytes, Some(given)).map(|decoded| PageText {
+                text: decoded.text,
+                encoding: decoded.encoding,
+                source: CharsetSource::Content(decoded.source),
+            })
         }
+        None => charset::decode_page(&bytes, content_type.as_deref()),
+    }
+    .map_err(|error| FetchError::Undecodable {
+        url: final_url.clone(),
+        error,
     })?;
     if kind == Kind::Unsure && !crate::transcript::looks_like_html(&page.text) {
         return Err(FetchError::NotHtml {

@@ -63,11 +63,15 @@ fn say_why_unusable(
 /// the render can be repeated without the network; returns the saved page.
 fn fetch_article(
     address: &str,
+    encoding: Option<&'static encoding_rs::Encoding>,
     episode: &Path,
     reporter: &dyn Reporter,
 ) -> Result<PathBuf, RenderError> {
-    let page = crate::fetch::fetch_page(address, &crate::fetch::FetchOptions::default())
-        .map_err(Box::new)?;
+    let options = crate::fetch::FetchOptions {
+        encoding,
+        ..Default::default()
+    };
+    let page = crate::fetch::fetch_page(address, &options).map_err(Box::new)?;
     let saved = crate::fetch::saved_page_path(episode);
     crate::fetch::save_page(&page, &saved).map_err(Box::new)?;
     reporter.note(&format!(
@@ -90,11 +94,19 @@ pub fn render(
     for dir in config.temp_dirs() {
         output::remove_stale_temp_files(&dir);
     }
-    let input = match config.input_address() {
-        Some(address) => fetch_article(address, &config.output, reporter)?,
-        None => config.input.clone(),
+    let loaded = match config.input_address() {
+        Some(address) => {
+            let options = &config.input_options;
+            let saved = fetch_article(address, options.encoding, &config.output, reporter)?;
+            // `--encoding` named the page's encoding; the saved copy is UTF-8.
+            let saved_options = InputOptions {
+                encoding: None,
+                speakers: options.speakers.clone(),
+            };
+            load_input(&saved, &saved_options)?
+        }
+        None => load_input(&config.input, &config.input_options)?,
     };
-    let loaded = load_input(&input, &config.input_options)?;
     let script = &loaded.script;
     let announce = match config.announce {
         Announce::Auto => script.chapters.len() > 1,
