@@ -25,7 +25,9 @@ use clap::{Parser, Subcommand};
     about = "Turn a written conversation back into a podcast, offline",
     long_about = "Turn a written conversation back into a podcast, offline.\n\n\
         Typical use:\n  recast script interview.md -o interview.toml   # check and edit the script\n  \
-        recast render interview.toml -o episode.wav --clips clips/\n  recast play episode.wav --chapter 2"
+        recast render interview.toml -o episode.wav --clips clips/\n  recast play episode.wav --chapter 2\n\n\
+        From an article's link to a podcast app:\n  recast render 'https://…' -o podcast/episode.mp3\n  \
+        recast feed podcast --base-url http://HOST:8080/\n  recast serve podcast --host 0.0.0.0"
 )]
 pub(crate) struct Cli {
     #[command(subcommand)]
@@ -36,7 +38,7 @@ pub(crate) struct Cli {
 enum Command {
     /// Build the script (chapters, turns, speakers) from a transcript and print or write it.
     Script(script::ScriptCommand),
-    /// Render a transcript or a script file to a chaptered WAV, optionally with clips.
+    /// Render a transcript, an article's link or a script to a chaptered episode, with clips.
     Render(render::RenderCommand),
     /// Print the chapter markers stored in a WAV file.
     Chapters(chapters::ChaptersCommand),
