@@ -38,7 +38,7 @@ pub(crate) struct Cli {
 enum Command {
     /// Build the script (chapters, turns, speakers) from a transcript and print or write it.
     Script(script::ScriptCommand),
-    /// Render a transcript, an article's link or a script to a chaptered episode, with clips.
+    /// Render a transcript, an article's link or a script to a chaptered episode (and clips).
     Render(render::RenderCommand),
     /// Print the chapter markers stored in a WAV file.
     Chapters(chapters::ChaptersCommand),
