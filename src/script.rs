@@ -3,7 +3,7 @@
 //!
 //! [`looks_like_script`] tells a script file from a transcript so commands can take either.
 
-use crate::transcript::{Transcript, is_cjk};
+use crate::transcript::{Transcript, is_cjk, is_web_address};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -537,11 +537,6 @@ const AUTHOR_KEYS: &[&str] = &[
     "written by",
 ];
 const PUBLISHER_KEYS: &[&str] = &["公众号", "来源", "出处", "publisher"];
-
-fn is_web_address(value: &str) -> bool {
-    let lower = value.trim().to_ascii_lowercase();
-    lower.starts_with("http://") || lower.starts_with("https://")
-}
 
 impl Script {
     /// What the article's metadata lines say about it. Links and covers count only when

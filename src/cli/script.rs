@@ -2,7 +2,8 @@
 //! how the transcript was read (`--explain`) or how its sentences are pronounced
 //! (`--phonemes`).
 
-use super::input::{InputArgs, fetched_or_local, saved_beside};
+use super::input::InputArgs;
+use super::reporter::TerminalReporter;
 use super::terminal::out;
 use anyhow::{Result, bail};
 use clap::ValueEnum;
@@ -48,17 +49,17 @@ enum Format {
 
 impl ScriptCommand {
     pub(crate) fn run(self) -> Result<()> {
-        let mut reading = self.reading.options()?;
-        let output = self.output.clone();
-        let transcript = fetched_or_local(
-            self.transcript,
-            &mut reading,
-            |address| match &output {
-                Some(output) => saved_beside(output),
-                None => fetch::default_saved_page_name(address),
-            },
-            false,
-        )?;
+        let reading = self.reading.options()?;
+        let (transcript, reading) = match self.transcript.to_str().filter(|s| fetch::is_url(s)) {
+            Some(address) => {
+                let saved = match &self.output {
+                    Some(output) => fetch::saved_page_path(output),
+                    None => fetch::default_saved_page_name(address),
+                };
+                render::fetch_input(address, &reading, &saved, &TerminalReporter::bytes())?
+            }
+            None => (self.transcript, reading),
+        };
         if self.phonemes {
             let loaded = render::load_input(&transcript, &reading)?;
             let data_dir = voices::data_dir()?;

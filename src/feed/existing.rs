@@ -18,6 +18,8 @@ pub(crate) struct PreviousFeed {
     pub(crate) podcast_guid: Option<String>,
     /// Item `guid` to its `pubDate`.
     pub(crate) dates: BTreeMap<String, DateTime<FixedOffset>>,
+    /// The file as it is, so that a feed with nothing new is not rewritten.
+    pub(crate) bytes: Option<Vec<u8>>,
 }
 
 /// Reads `path` if it exists. A file that is there but cannot be read as RSS is an error
@@ -35,10 +37,12 @@ pub(crate) fn read(path: &Path) -> Result<PreviousFeed, FeedError> {
             });
         }
     };
-    parse(&text).map_err(|reason| FeedError::ExistingFeed {
+    let mut previous = parse(&text).map_err(|reason| FeedError::ExistingFeed {
         path: path.to_path_buf(),
         reason,
-    })
+    })?;
+    previous.bytes = Some(text.into_bytes());
+    Ok(previous)
 }
 
 fn parse(text: &str) -> Result<PreviousFeed, String> {
@@ -73,6 +77,7 @@ fn parse(text: &str) -> Result<PreviousFeed, String> {
             .and_then(|n| n.text())
             .map(|guid| guid.trim().to_string()),
         dates,
+        bytes: None,
     })
 }
 

@@ -181,7 +181,7 @@ pub fn write_feed(dir: &Path, options: &FeedOptions) -> Result<FeedSummary, Feed
     let channel = channel(dir, options, &base, &previous, &podcast_guid, &dated);
     let items: Vec<&xml::Item> = dated.iter().map(|(_, d)| &d.item).collect();
     let bytes = xml::render(&channel, &items);
-    let changed = std::fs::read(&feed_path).map_or(true, |old| old != bytes);
+    let changed = previous.bytes.as_ref() != Some(&bytes);
     if changed {
         write_atomically(&feed_path, |file, tmp| {
             use std::io::Write;

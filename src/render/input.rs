@@ -6,7 +6,7 @@ use super::RenderError;
 use crate::script::{self, Script, ScriptError, ScriptFormat};
 use crate::transcript::encoding::{self, DecodeError};
 use crate::transcript::{self, LabelDecision, SkippedLine, SpeakerOverrides};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// How to read an input, as the user asks (`--encoding`, `--speakers`, `--not-speakers`).
 #[derive(Debug, Clone, Default)]
@@ -69,6 +69,35 @@ pub struct LoadedInput {
     pub encoding: String,
     /// `markdown`, `HTML` or `script`.
     pub format: &'static str,
+}
+
+/// Fetches the article at `address` and saves it at `saved` (`EPISODE.source.html`), so that
+/// online and offline runs read the same saved page and a run can be repeated without the
+/// network. Returns the saved page and the options to read it with: `--encoding` named the
+/// fetched page's encoding, and the saved copy is UTF-8.
+pub fn fetch_input(
+    address: &str,
+    options: &InputOptions,
+    saved: &Path,
+    reporter: &dyn crate::report::Reporter,
+) -> Result<(PathBuf, InputOptions), RenderError> {
+    let fetching = crate::fetch::FetchOptions {
+        encoding: options.encoding,
+        ..Default::default()
+    };
+    let page = crate::fetch::fetch_page(address, &fetching).map_err(Box::new)?;
+    crate::fetch::save_page(&page, saved).map_err(Box::new)?;
+    reporter.note(&format!(
+        "fetched {} ({}), saved as {}",
+        page.url,
+        page.describe_encoding(),
+        saved.display()
+    ));
+    let reading = InputOptions {
+        encoding: None,
+        ..options.clone()
+    };
+    Ok((saved.to_path_buf(), reading))
 }
 
 /// Reads INPUT: a script written by `recast script` (JSON or TOML), or a transcript.

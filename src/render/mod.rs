@@ -25,7 +25,7 @@ pub use crate::text::zh::load_lexicon;
 pub use config::{Announce, DEFAULT_RATE, RenderArgs, RenderConfig};
 pub use engines::cast_script;
 pub use error::RenderError;
-pub use input::{InputOptions, LoadedInput, load_input};
+pub use input::{InputOptions, LoadedInput, fetch_input, load_input};
 pub use phonemes::phonemes_report;
 pub use say::{SayRequest, say, say_and_play};
 pub use summary::{ChapterSummary, RenderSummary, chapter_summary, format_time};
@@ -37,7 +37,6 @@ use crate::text::zh::LazyLexicon;
 use crate::voices::{self, Catalog};
 use engines::{cast_speakers, sentence_key};
 use preview::Preview;
-use std::path::{Path, PathBuf};
 use std::time::Instant;
 use summary::{describe_entry, frames_to_duration};
 use synthesis::{Workload, synthesise_all};
@@ -58,31 +57,6 @@ fn say_why_unusable(
     error
 }
 
-/// Fetches the article at `address` and saves it beside the episode
-/// (`EPISODE.source.html`), so that online and offline renders read the same saved page and
-/// the render can be repeated without the network; returns the saved page.
-fn fetch_article(
-    address: &str,
-    encoding: Option<&'static encoding_rs::Encoding>,
-    episode: &Path,
-    reporter: &dyn Reporter,
-) -> Result<PathBuf, RenderError> {
-    let options = crate::fetch::FetchOptions {
-        encoding,
-        ..Default::default()
-    };
-    let page = crate::fetch::fetch_page(address, &options).map_err(Box::new)?;
-    let saved = crate::fetch::saved_page_path(episode);
-    crate::fetch::save_page(&page, &saved).map_err(Box::new)?;
-    reporter.note(&format!(
-        "fetched {} ({}), saved as {}",
-        page.url,
-        page.describe_encoding(),
-        saved.display()
-    ));
-    Ok(saved)
-}
-
 /// Renders INPUT to a chaptered episode (and clips and sidecars), end to end. Progress
 /// (one step per sentence) and warnings go to `reporter`.
 pub fn render(
@@ -96,14 +70,9 @@ pub fn render(
     }
     let loaded = match config.input_address() {
         Some(address) => {
-            let options = &config.input_options;
-            let saved = fetch_article(address, options.encoding, &config.output, reporter)?;
-            // `--encoding` named the page's encoding; the saved copy is UTF-8.
-            let saved_options = InputOptions {
-                encoding: None,
-                speakers: options.speakers.clone(),
-            };
-            load_input(&saved, &saved_options)?
+            let saved = crate::fetch::saved_page_path(&config.output);
+            let (saved, reading) = fetch_input(address, &config.input_options, &saved, reporter)?;
+            load_input(&saved, &reading)?
         }
         None => load_input(&config.input, &config.input_options)?,
     };

@@ -309,11 +309,7 @@ fn link_and_cover(
     chinese: bool,
 ) -> Vec<(String, String, Origin)> {
     let key = |zh: &str, en: &str| if chinese { zh } else { en }.to_string();
-    let address = |value: &str| {
-        let value = value.trim();
-        let lower = value.to_ascii_lowercase();
-        (lower.starts_with("http://") || lower.starts_with("https://")).then(|| value.to_string())
-    };
+    let address = |value: &str| super::is_web_address(value).then(|| value.trim().to_string());
     let attr_of = |test: &dyn Fn(&scraper::node::Element) -> bool, attr: &str| {
         root.descendants().find_map(|n| {
             let e = n.value().as_element().filter(|e| test(e))?;

@@ -81,6 +81,13 @@ fn strip_block_prefix(s: &str) -> &str {
     }
 }
 
+/// True for an `http://` or `https://` address (trimmed, any case): the links and covers
+/// an article names, as opposed to text that merely mentions a site.
+pub(crate) fn is_web_address(value: &str) -> bool {
+    let lower = value.trim().to_ascii_lowercase();
+    lower.starts_with("http://") || lower.starts_with("https://")
+}
+
 /// Character classes used for joining lines and detecting the language.
 pub fn is_cjk(c: char) -> bool {
     matches!(c as u32,

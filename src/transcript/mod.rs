@@ -19,6 +19,7 @@ mod scaffolding;
 pub use html::looks_like_html;
 pub use labels::{LabelDecision, Refusal, SpeakerOverrides, SpeakerReason, Verdict};
 pub use markdown::is_cjk;
+pub(crate) use markdown::is_web_address;
 use markdown::{normalize_ws, split_lines};
 use serde::Serialize;
 use std::fmt;
